@@ -1,0 +1,94 @@
+"""User configuration shared by every front end (flake8 options, ``[tool.flake8-jobstate]``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from . import model
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be understood (reported as a one-line message)."""
+
+
+@dataclass(frozen=True)
+class Config:
+    # module path -> "v1" | "v1beta1": modules that re-export the Vertex enums (``mypkg.states.JobState``).
+    extra_modules: Mapping[str, str] = field(default_factory=dict)
+    # attribute name -> enum key: ``x.<name>`` holds a state of that enum wherever it appears.
+    state_attributes: Mapping[str, str] = field(default_factory=dict)
+    # short names of states that also end a wait (``PAUSED``), on top of the documented terminal states.
+    extra_terminal_states: frozenset[str] = frozenset()
+
+    def __hash__(self) -> int:
+        return hash(
+            (tuple(sorted(self.extra_modules.items())), tuple(sorted(self.state_attributes.items())), self.extra_terminal_states)
+        )
+
+    @property
+    def prefilter_words(self) -> tuple[str, ...]:
+        words = list(model.PREFILTER_CLASS_WORDS) + list(model.PREFILTER_PACKAGE_WORDS)
+        words += [m.rsplit(".", 1)[-1] for m in self.extra_modules]
+        words += list(self.state_attributes)
+        return tuple(dict.fromkeys(words))
+
+
+_ENUM_ALIASES = {
+    "jobstate": "v1.JobState",
+    "v1.jobstate": "v1.JobState",
+    "v1beta1.jobstate": "v1beta1.JobState",
+    "pipelinestate": "v1.PipelineState",
+    "v1.pipelinestate": "v1.PipelineState",
+    "v1beta1.pipelinestate": "v1beta1.PipelineState",
+}
+
+
+def _split(values: str | Iterable[str] | None) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = values.replace("\n", ",").split(",")
+    return [v.strip() for v in values if v and v.strip()]
+
+
+def build_config(
+    extra_modules: str | Iterable[str] | None = None,
+    state_attributes: str | Iterable[str] | None = None,
+    terminal_states: str | Iterable[str] | None = None,
+) -> Config:
+    """Parse the option strings (comma or newline separated) into a Config; ConfigError on nonsense."""
+    modules: dict[str, str] = {}
+    for item in _split(extra_modules):
+        mod, _, version = item.partition("=")
+        version = version.strip() or "v1"
+        if version not in ("v1", "v1beta1"):
+            raise ConfigError(f"jobstate-extra-modules: {item!r}: version must be v1 or v1beta1")
+        if not mod.strip().replace(".", "").replace("_", "").isalnum():
+            raise ConfigError(f"jobstate-extra-modules: {item!r} is not a dotted module path")
+        modules[mod.strip()] = version
+    attrs: dict[str, str] = {}
+    for item in _split(state_attributes):
+        name, _, enum = item.partition("=")
+        key = _ENUM_ALIASES.get((enum.strip() or "JobState").lower())
+        if key is None:
+            raise ConfigError(
+                f"jobstate-state-attributes: {item!r}: enum must be JobState, PipelineState, v1beta1.JobState"
+                " or v1beta1.PipelineState"
+            )
+        if not name.strip().isidentifier():
+            raise ConfigError(f"jobstate-state-attributes: {item!r} is not an attribute name")
+        attrs[name.strip()] = key
+    terminal: set[str] = set()
+    for item in _split(terminal_states):
+        short = item.upper()
+        for p in ("JOB_STATE_", "PIPELINE_STATE_"):
+            if short.startswith(p):
+                short = short[len(p) :]
+        if model.V1_JOB.full(short) is None:
+            raise ConfigError(f"jobstate-terminal-states: {item!r} is not a JobState member")
+        terminal.add(short)
+    return Config(extra_modules=modules, state_attributes=attrs, extra_terminal_states=frozenset(terminal))
+
+
+DEFAULT = Config()

@@ -1,0 +1,66 @@
+"""The flake8 front end: ``Plugin(tree, lines, filename)`` registered as entry point ``JS``.
+
+It parses ``"".join(lines)`` (flake8 already decoded the file, handled stdin and the BOM), runs the engine
+and yields ``(line, col, "JSxxx message", type)``. It never crashes flake8: an unparsable file or an
+internal error yields nothing (logged on flake8's logger), so flake8's other results are unaffected.
+flake8 filters ``# noqa`` itself.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+from typing import Any, ClassVar, Iterator, Sequence
+
+from . import __version__
+from .config import DEFAULT, Config, ConfigError, build_config
+from .engine import ParseError, analyze_source, prefilter
+
+LOG = logging.getLogger("flake8.jobstate")
+
+OPTIONS = (
+    ("--jobstate-extra-modules", "Modules that re-export the Vertex enums, as MODULE or MODULE=v1beta1 (comma separated)."),
+    ("--jobstate-state-attributes", "Attribute names that hold a state, as NAME or NAME=PipelineState / v1beta1.JobState."),
+    ("--jobstate-terminal-states", "Extra states that end a wait (e.g. PAUSED), on top of the documented terminal states."),
+)
+
+
+class Plugin:
+    name = "flake8-jobstate"
+    version = __version__
+    config: ClassVar[Config] = DEFAULT
+
+    def __init__(self, tree: ast.AST, lines: Sequence[str], filename: str) -> None:
+        self.lines = lines
+        self.filename = filename
+
+    @classmethod
+    def add_options(cls, manager: Any) -> None:
+        for flag, help_text in OPTIONS:
+            manager.add_option(flag, default="", parse_from_config=True, comma_separated_list=True, help=help_text)
+
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        try:
+            cls.config = build_config(
+                getattr(options, "jobstate_extra_modules", None),
+                getattr(options, "jobstate_state_attributes", None),
+                getattr(options, "jobstate_terminal_states", None),
+            )
+        except ConfigError as e:
+            raise SystemExit(f"flake8-jobstate: {e}") from None
+
+    def run(self) -> Iterator[tuple[int, int, str, type]]:
+        source = "".join(self.lines)
+        if not prefilter(source, self.config):
+            return
+        try:
+            findings = analyze_source(source, self.config, self.filename)
+        except ParseError as e:
+            LOG.warning("flake8-jobstate: skipped %s: libcst could not parse it (%s)", self.filename, e)
+            return
+        except Exception as e:  # noqa: BLE001 - never break the user's flake8 run
+            LOG.warning("flake8-jobstate: internal error on %s: %s: %s", self.filename, type(e).__name__, e)
+            return
+        for f in findings:
+            yield f.line, f.col, f.text, type(self)

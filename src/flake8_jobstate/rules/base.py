@@ -1,0 +1,113 @@
+"""What a rule is: its metadata (one home for code, name, message, fix safety, docs) and what it reports."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator, Optional
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from ..engine import Context
+
+SAFE = "safe"
+UNSAFE = "unsafe"
+
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "Options", "References")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``node`` by the expression ``code``."""
+
+    node: cst.CSTNode = field(compare=False)
+    code: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    edits: tuple[Edit, ...]
+    safe: bool
+    # (module, name, asname) imports the edits need, scheduled with AddImportsVisitor
+    imports: tuple[tuple[str, str, Optional[str]], ...] = ()
+    title: str = ""
+
+
+@dataclass
+class Finding:
+    """One reported problem. ``line`` is 1-based, ``col`` 0-based (libcst's positions)."""
+
+    code: str
+    message: str
+    node: cst.CSTNode = field(compare=False, repr=False)
+    fix: Optional[Fix] = field(default=None, compare=False)
+    line: int = 0
+    col: int = 0
+
+    @property
+    def text(self) -> str:
+        return f"{self.code} {self.message}"
+
+
+class Rule:
+    """Base class: subclasses set the metadata and implement :meth:`check`.
+
+    The class docstring is the rule's documentation page, in ruff's sections (see ``DOC_SECTIONS``);
+    ``docs/rules.md`` and the README table are generated from these attributes.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]  # kebab-case, describes the pattern
+    summary: ClassVar[str]  # one line for the rule table
+    message: ClassVar[str]  # "problem; hint" template, str.format fields
+    fix: ClassVar[Optional[str]] = None  # None | SAFE | UNSAFE
+    registry: ClassVar[dict[str, type["Rule"]]] = {}
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if not re.fullmatch(r"JS[0-9]{3}", getattr(cls, "code", "")):
+            raise TypeError(f"{cls.__name__}: bad code")
+        Rule.registry[cls.code] = cls
+
+    def check(self, ctx: "Context") -> Iterable[Finding]:
+        raise NotImplementedError
+
+    def report(self, node: cst.CSTNode, fix: Optional[Fix] = None, **fields: object) -> Finding:
+        return Finding(self.code, self.message.format(**fields), node, fix)
+
+    # -- docs ------------------------------------------------------------------------------------------------
+
+    @classmethod
+    def doc_sections(cls) -> dict[str, str]:
+        """The docstring split into its sections (``## Title`` headings)."""
+        doc = _dedent(cls.__doc__ or "")
+        out: dict[str, str] = {}
+        current = None
+        for line in doc.splitlines():
+            m = re.match(r"^## (.+)$", line)
+            if m:
+                current = m.group(1).strip()
+                out[current] = ""
+            elif current is not None:
+                out[current] += line + "\n"
+        return {k: v.strip("\n") for k, v in out.items()}
+
+    @classmethod
+    def example_code(cls, section: str) -> str:
+        """The code of the first ```python block of a section."""
+        text = cls.doc_sections().get(section, "")
+        m = re.search(r"```python\n(.*?)```", text, re.S)
+        return m.group(1) if m else ""
+
+
+def _dedent(doc: str) -> str:
+    lines = doc.expandtabs().splitlines()
+    indents = [len(ln) - len(ln.lstrip()) for ln in lines[1:] if ln.strip()]
+    cut = min(indents) if indents else 0
+    return "\n".join([lines[0].strip()] + [ln[cut:] for ln in lines[1:]]) if lines else ""
+
+
+def iter_rules() -> Iterator[type[Rule]]:
+    for code in sorted(Rule.registry):
+        yield Rule.registry[code]

@@ -142,8 +142,6 @@ def _vertex_spellings(version: str, module: str, cls: str) -> tuple[str, ...]:
     out = [f"{pkg}.{cls}", f"{pkg}.types.{cls}", f"{pkg}.types.{module}.{cls}", f"{_COMPAT}.{module}_{version}.{cls}"]
     if version == "v1":
         out += [f"{_GAPIC}.{cls}", f"{_GAPIC}.v1.{cls}", f"{_COMPAT}.{module}.{cls}"]
-    else:
-        out += [f"{_GAPIC}.v1beta1.{cls}"]
     return tuple(out)
 
 
@@ -196,6 +194,8 @@ V1BETA1_PIPELINE = EnumClass(
     version="v1beta1",
     spellings=_vertex_spellings("v1beta1", "pipeline_state", "PipelineState"),
 )
+# google-genai, vertexai._genai and agentplatform._genai each define their own str JobState class; str enums
+# with the same values compare equal to each other and to plain strings, so the model treats them as one.
 GENAI_JOB = EnumClass(
     key="genai.JobState",
     qualname="google.genai.types.JobState",
@@ -432,11 +432,12 @@ for _n in _SDK_JOBS_V1:
     for _p in ("google.cloud.aiplatform", "google.cloud.aiplatform.jobs"):
         SDK_CLASSES[f"{_p}.{_n}"] = JobKind(_n, V1_JOB)
 for _n in _SDK_PIPELINES:
-    for _p in ("google.cloud.aiplatform", "google.cloud.aiplatform.training_jobs", "google.cloud.aiplatform.pipeline_jobs"):
+    _home = "google.cloud.aiplatform.pipeline_jobs" if _n == "PipelineJob" else "google.cloud.aiplatform.training_jobs"
+    for _p in ("google.cloud.aiplatform", _home):
         SDK_CLASSES[f"{_p}.{_n}"] = JobKind(_n, V1_PIPELINE)
-for _p in ("google.cloud.aiplatform.preview.jobs", "google.cloud.aiplatform.preview"):
-    SDK_CLASSES[f"{_p}.CustomJob"] = JobKind("CustomJob", V1BETA1_JOB)
-for _p in ("vertexai.tuning", "vertexai.preview.tuning", "vertexai.tuning._tuning", "vertexai.tuning.sft"):
+# Its property is annotated with the v1 enum, but the value comes from a v1beta1 resource (measured).
+SDK_CLASSES["google.cloud.aiplatform.preview.jobs.CustomJob"] = JobKind("CustomJob", V1BETA1_JOB)
+for _p in ("vertexai.tuning", "vertexai.preview.tuning", "vertexai.tuning._tuning"):
     SDK_CLASSES[f"{_p}.TuningJob"] = JobKind("TuningJob", V1BETA1_JOB)
 for _p in ("vertexai.tuning.sft", "vertexai.preview.tuning.sft"):
     SDK_CLASSES[f"{_p}.SupervisedTuningJob"] = JobKind("SupervisedTuningJob", V1BETA1_JOB)
@@ -453,6 +454,9 @@ SDK_INSTANCE_METHODS = frozenset({"get", "create"})
 SDK_LIST_METHODS = frozenset({"list"})
 
 
+_NOT_IN_COMPAT = frozenset({"NasJob", "TuningJob", "NotebookExecutionJob"})  # google.cloud.aiplatform.compat.types lacks them
+
+
 def _message_paths() -> dict[str, JobKind]:
     out: dict[str, JobKind] = {}
     for version, job_enum, pipe_enum in (("v1", V1_JOB, V1_PIPELINE), ("v1beta1", V1BETA1_JOB, V1BETA1_PIPELINE)):
@@ -462,11 +466,13 @@ def _message_paths() -> dict[str, JobKind]:
         for n, enum, attr in names:
             mod = _MESSAGE_MODULES[n]
             kind = JobKind(n, enum, attr, is_message=True)
-            paths = [f"{pkg}.{n}", f"{pkg}.types.{n}", f"{pkg}.types.{mod}.{n}", f"{_COMPAT}.{mod}_{version}.{n}"]
+            paths = [f"{pkg}.{n}", f"{pkg}.types.{n}", f"{pkg}.types.{mod}.{n}"]
+            if n not in _NOT_IN_COMPAT:
+                paths.append(f"{_COMPAT}.{mod}_{version}.{n}")
             if version == "v1":
-                paths += [f"{_GAPIC}.{n}", f"{_GAPIC}.v1.{n}", f"{_COMPAT}.{mod}.{n}"]
-            else:
-                paths += [f"{_GAPIC}.v1beta1.{n}"]
+                paths += [f"{_GAPIC}.{n}", f"{_GAPIC}.v1.{n}"]
+                if n not in _NOT_IN_COMPAT:
+                    paths.append(f"{_COMPAT}.{mod}.{n}")
             for p in paths:
                 out[p] = kind
     return out
@@ -500,9 +506,9 @@ def _client_paths() -> dict[str, str]:
         for c in _CLIENT_NAMES:
             svc = c.replace("AsyncClient", "").replace("Client", "")
             mod = _CLIENT_SERVICE_MODULE[svc]
-            paths = [f"{pkg}.{c}", f"{pkg}.services.{mod}.{c}", f"{_GAPIC}.{version}.{c}"]
+            paths = [f"{pkg}.{c}", f"{pkg}.services.{mod}.{c}"]
             if version == "v1":
-                paths.append(f"{_GAPIC}.{c}")
+                paths += [f"{_GAPIC}.{c}", f"{_GAPIC}.v1.{c}"]
             for p in paths:
                 out[p] = version
     return out

@@ -714,10 +714,10 @@ class Resolver(cst.CSTVisitor):
             return None
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
             fmt = str_literal(node.left)
-            if fmt in ("%s", "%r", "%d") and not isinstance(node.right, cst.Tuple):
+            if fmt == "%s" and not isinstance(node.right, cst.Tuple):
                 v = self.state_of(node.right)
                 if isinstance(v, StateVal) and v.proto:
-                    return Rendered(v, f'"{fmt}" %')
+                    return Rendered(v, '"%s" %')
             return None
         if isinstance(node, cst.NamedExpr):
             return self.resolve(node.value)
@@ -807,7 +807,7 @@ class Resolver(cst.CSTVisitor):
             return StateVal(frozenset({func.returns}))
         if isinstance(node.func, cst.Name) and func is None and self._is_builtin(node.func):
             name = node.func.value
-            if name in ("int", "str", "repr") and len(node.args) == 1 and not node.args[0].keyword:
+            if name in ("int", "str") and len(node.args) == 1 and not node.args[0].keyword:
                 arg = self.state_of(node.args[0].value)
                 if isinstance(arg, StateVal) and arg.proto:
                     return IntOf(arg) if name == "int" else Rendered(arg, f"{name}()")
@@ -908,6 +908,10 @@ def _instance_of(ann: Value) -> Value:
         return StateVal(frozenset({ann.cls}))
     if isinstance(ann, ClassRef):
         return Obj(ann.kind)
+    if isinstance(ann, Path) and ann.path in model.CLIENT_CLASSES:
+        return Client(model.CLIENT_CLASSES[ann.path])
+    if isinstance(ann, Path) and ann.path in model.GENAI_CLIENTS:
+        return GenaiClient()
     return None
 
 

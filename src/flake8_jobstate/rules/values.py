@@ -110,19 +110,19 @@ class RawIntState(Rule):
 
     ## Example
     ```python
-    from google.cloud.aiplatform_v1 import JobServiceClient
+    from google.cloud import aiplatform_v1
 
-    job = JobServiceClient().get_custom_job(name="projects/p/locations/l/customJobs/1")
+    job = aiplatform_v1.JobServiceClient().get_custom_job(name="projects/p/locations/l/customJobs/1")
     if job.state == 4:
         print("done")
     ```
 
     ## Use instead
     ```python
-    from google.cloud.aiplatform_v1 import JobServiceClient
+    from google.cloud import aiplatform_v1
 
-    job = JobServiceClient().get_custom_job(name="projects/p/locations/l/customJobs/1")
-    if job.state == JobState.JOB_STATE_SUCCEEDED:
+    job = aiplatform_v1.JobServiceClient().get_custom_job(name="projects/p/locations/l/customJobs/1")
+    if job.state == aiplatform_v1.JobState.JOB_STATE_SUCCEEDED:
         print("done")
     ```
     (`flake8-jobstate fix` writes the member through the module's existing import of the enum, or adds
@@ -674,12 +674,13 @@ class StateStrRendering(Rule):
     """A proto state rendered as a str and compared with a str.
 
     ## What it does
-    Finds `str(state)`, `repr(state)`, `f"{state}"`, `"%s" % state` and `"{}".format(state)` of a Vertex proto
-    state compared (`==`, `!=`, `in`) with a str.
+    Finds `str(state)`, `f"{state}"`, `"%s" % state` and `"{}".format(state)` of a Vertex proto state compared
+    (`==`, `!=`, `in`) with a str.
 
     ## Why is this bad?
     `str(JobState.JOB_STATE_SUCCEEDED)` is `'4'` on Python 3.11+ but `'JobState.JOB_STATE_SUCCEEDED'` on 3.10:
-    the comparison depends on the interpreter, and breaks on upgrade.
+    the comparison depends on the interpreter, and breaks on upgrade. `f"{state}"` and `"{}".format(state)` give
+    the int `'4'` everywhere, so a comparison with a name never matches.
 
     ## Example
     ```python
@@ -714,7 +715,7 @@ class StateStrRendering(Rule):
     code = "JS106"
     name = "state-str-rendering"
     summary = "str(state) / f-string of a proto state compared with a str"
-    message = "{how} of {cls} compared with a str; renders '4' on Python 3.11+ but '{cls}.JOB_STATE_X' on 3.10, {hint}"
+    message = "{how} of {cls} compared with a str; {rendering}, {hint}"
     fix = UNSAFE
 
     def check(self, ctx: "Context") -> Iterator[Finding]:
@@ -747,7 +748,19 @@ class StateStrRendering(Rule):
             hint = f'use .name == "{fulls[0]}"'
         else:
             hint = "compare .name with the full member name"
-        return self.report(comp, fix, how=v.how, cls=cls.name, hint=hint)
+        member = fulls[0] if fulls[0] else f"{cls.prefix}X"
+        value = cls.members.get(member, 4)
+        return self.report(comp, fix, how=v.how, cls=cls.name, hint=hint, rendering=rendering(v.how, cls, member, value))
+
+
+def rendering(how: str, cls: EnumClass, member: str, value: object) -> str:
+    """What the rendering produces, per interpreter (re-checked by tests/test_truth.py)."""
+    if how in STR_RENDERINGS:
+        return f"renders '{value}' on Python 3.11+ but '{cls.name}.{member}' on 3.10"
+    return f"renders the int '{value}', never the name"
+
+
+STR_RENDERINGS = ("str()", '"%s" %')
 
 
 def _rendered_member(st: StateVal, s: str) -> Optional[str]:

@@ -1,0 +1,57 @@
+"""Docs are generated from the rule metadata; every rule's examples do what they say."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from flake8_jobstate import docs
+from flake8_jobstate.engine import analyze_source
+from flake8_jobstate.rules import iter_rules
+from flake8_jobstate.rules.base import DOC_SECTIONS
+from expectations import ROOT
+
+RULES = list(iter_rules())
+
+
+def test_rules_md_is_fresh():
+    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == docs.rules_md(), (
+        "docs/rules.md is stale: run python -m flake8_jobstate.docs"
+    )
+
+
+def test_readme_table_is_fresh():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert docs.readme_with_table(readme) == readme, "README rule table is stale: run python -m flake8_jobstate.docs"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_metadata(rule):
+    assert re.fullmatch(r"JS[12]\d\d", rule.code)
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", rule.name)
+    assert ";" in rule.message, "messages are 'problem; hint'"
+    assert rule.fix in (None, "safe", "unsafe")
+    sections = rule.doc_sections()
+    assert list(sections) == [s for s in DOC_SECTIONS if s in sections]
+    for required in ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "Options", "References"):
+        assert sections.get(required, "").strip(), f"{rule.code}: section {required!r} missing"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_example_fires(rule):
+    code = rule.example_code("Example")
+    assert code
+    assert rule.code in {f.code for f in analyze_source(code)}
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_use_instead_is_silent(rule):
+    code = rule.example_code("Use instead")
+    assert code
+    assert [f.text for f in analyze_source(code)] == []
+
+
+def test_codes_unique_and_names_unique():
+    assert len({r.code for r in RULES}) == len(RULES)
+    assert len({r.name for r in RULES}) == len(RULES)

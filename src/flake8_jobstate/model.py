@@ -571,7 +571,9 @@ SDK_SETS: dict[str, tuple[tuple[EnumClass, str], ...]] = {
     ),
 }
 
-# Words without which a file cannot hold a finding (the prefilter). Every enum class is spelled by its class
-# name somewhere in a file that uses it; SDK objects need an import of one of these packages.
+# The prefilter: a file can hold a finding only if it imports one of these packages (every enum class,
+# SDK resource, client and message is reached from them), or names something the user configured.
 PREFILTER_CLASS_WORDS: tuple[str, ...] = ("JobState", "PipelineState")
 PREFILTER_PACKAGE_WORDS: tuple[str, ...] = ("aiplatform", "vertexai", "genai")
+VERTEX_PACKAGES: tuple[str, ...] = ("google.cloud.aiplatform", "vertexai", "google.genai", "agentplatform")
+VERTEX_PACKAGES_FROM: tuple[tuple[str, str], ...] = (("google.cloud", "aiplatform"), ("google", "genai"))

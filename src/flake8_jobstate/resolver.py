@@ -328,7 +328,7 @@ _COLLECTED = (
 )
 
 
-class Resolver(cst.CSTVisitor):
+class Resolver:
     """Walks a module once; afterwards answers ``resolve(expr)`` / ``state_of(expr)`` for any node in it."""
 
     def __init__(self, module: cst.Module, config: Config) -> None:
@@ -352,7 +352,7 @@ class Resolver(cst.CSTVisitor):
     # -- driving -------------------------------------------------------------------------------------------------
 
     def run(self) -> "Resolver":
-        self.module_node.visit(self)
+        self.walk(self.module_node)
         while self._deferred:
             node, scope = self._deferred.pop(0)
             self._analyse_function(node, scope)
@@ -364,16 +364,30 @@ class Resolver(cst.CSTVisitor):
 
     # -- generic collection ----------------------------------------------------------------------------------------
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
+    def walk(self, node: cst.CSTNode) -> None:
+        """Visit ``node`` and its children in execution order (no node is rebuilt, unlike CSTVisitor)."""
         t = type(node)
-        if t in self.sites:
-            self.sites[t].append(node)
+        sites = self.sites.get(t)
+        if sites is not None:
+            sites.append(node)
             self._scope_of[id(node)] = self.scope
-        handler = getattr(self, "visit_" + t.__name__, None)
-        if handler is not None:
-            r = handler(node)
-            return True if r is None else r
-        return True
+        handlers = _HANDLERS.get(t)
+        if handlers is None:
+            handlers = _HANDLERS[t] = (getattr(Resolver, "visit_" + t.__name__, None),
+                                       getattr(Resolver, "leave_" + t.__name__, None), _child_fields(t))
+        visit, leave, fields = handlers
+        if visit is not None and visit(self, node) is False:
+            return
+        for name in fields:
+            child = getattr(node, name)
+            if isinstance(child, cst.CSTNode):
+                self.walk(child)
+            elif type(child) is tuple or type(child) is list:
+                for c in child:
+                    if isinstance(c, cst.CSTNode):
+                        self.walk(c)
+        if leave is not None:
+            leave(self, node)
 
     def visit_Name(self, node: cst.Name) -> None:
         self._names[id(node)] = self.scope.lookup(node.value)
@@ -462,7 +476,7 @@ class Resolver(cst.CSTVisitor):
         self._bind_target(node.target, self.resolve(node.value), node)
 
     def visit_WithItem(self, node: cst.WithItem) -> bool:
-        node.item.visit(self)
+        self.walk(node.item)
         if node.asname is not None:
             self._bind_target(node.asname.name, None, node)
         return False
@@ -475,18 +489,18 @@ class Resolver(cst.CSTVisitor):
 
     def _visit_block(self, node: Optional[cst.CSTNode]) -> dict[str, Value]:
         if node is not None:
-            node.visit(self)
+            self.walk(node)
         return self.scope.env
 
     def visit_If(self, node: cst.If) -> bool:
         self.on_visit_extra(node)
-        node.test.visit(self)
+        self.walk(node.test)
         before = dict(self.scope.env)
-        node.body.visit(self)
+        self.walk(node.body)
         after_body = self.scope.env
         self.scope.env = dict(before)
         if node.orelse is not None:
-            node.orelse.visit(self)
+            self.walk(node.orelse)
         self.scope.env = _merge(after_body, self.scope.env)
         return False
 
@@ -494,7 +508,7 @@ class Resolver(cst.CSTVisitor):
         self._scope_of[id(node)] = self.scope
 
     def visit_For(self, node: cst.For) -> bool:
-        node.iter.visit(self)
+        self.walk(node.iter)
         it = self.resolve(node.iter)
         before = dict(self.scope.env)
         elem: Value = None
@@ -505,50 +519,50 @@ class Resolver(cst.CSTVisitor):
             if len({c.family for c in classes}) == 1 and len({c.kind for c in classes}) == 1:
                 elem = StateVal(frozenset(classes))
         self._bind_target(node.target, elem, node)
-        node.target.visit(self)
-        node.body.visit(self)
+        self.walk(node.target)
+        self.walk(node.body)
         if node.orelse is not None:
-            node.orelse.visit(self)
+            self.walk(node.orelse)
         self.scope.env = _merge(before, self.scope.env)
         return False
 
     def visit_While(self, node: cst.While) -> bool:
         before = dict(self.scope.env)
-        node.test.visit(self)
-        node.body.visit(self)
+        self.walk(node.test)
+        self.walk(node.body)
         if node.orelse is not None:
-            node.orelse.visit(self)
+            self.walk(node.orelse)
         self.scope.env = _merge(before, self.scope.env)
         return False
 
     def visit_Try(self, node: cst.Try) -> bool:
         before = dict(self.scope.env)
-        node.body.visit(self)
+        self.walk(node.body)
         merged = _merge(before, self.scope.env)
         outs = [self.scope.env]
         for h in node.handlers:
             self.scope.env = dict(merged)
-            h.visit(self)
+            self.walk(h)
             outs.append(self.scope.env)
         if node.orelse is not None:
             self.scope.env = dict(outs[0])
-            node.orelse.visit(self)
+            self.walk(node.orelse)
             outs[0] = self.scope.env
         env = outs[0]
         for o in outs[1:]:
             env = _merge(env, o)
         self.scope.env = env
         if node.finalbody is not None:
-            node.finalbody.visit(self)
+            self.walk(node.finalbody)
         return False
 
     def visit_Match(self, node: cst.Match) -> bool:
-        node.subject.visit(self)
+        self.walk(node.subject)
         before = dict(self.scope.env)
         env: Optional[dict[str, Value]] = None
         for case in node.cases:
             self.scope.env = dict(before)
-            case.visit(self)
+            self.walk(case)
             env = self.scope.env if env is None else _merge(env, self.scope.env)
         self.scope.env = _merge(before, env) if env is not None else before
         return False
@@ -571,18 +585,18 @@ class Resolver(cst.CSTVisitor):
         self._push("comp", node)
         comp: Optional[cst.BaseCompFor] = node.for_in
         while comp is not None:
-            comp.iter.visit(self)
+            self.walk(comp.iter)
             it = self.resolve(comp.iter)
             elem: Value = Obj(it.kind) if isinstance(it, ObjList) else None
             self._bind_target(comp.target, elem, comp)
             for cond in comp.ifs:
-                cond.visit(self)
+                self.walk(cond)
             comp = comp.inner_for_in
         if isinstance(node, cst.DictComp):
-            node.key.visit(self)
-            node.value.visit(self)
+            self.walk(node.key)
+            self.walk(node.value)
         else:
-            node.elt.visit(self)
+            self.walk(node.elt)
         self._pop()
         return False
 
@@ -595,7 +609,7 @@ class Resolver(cst.CSTVisitor):
         self._push("function", node)
         for p in _all_params(node.params):
             self._bind(p.name.value, Opaque(id(p)))
-        node.body.visit(self)
+        self.walk(node.body)
         self._pop()
         return False
 
@@ -603,12 +617,12 @@ class Resolver(cst.CSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         for d in node.decorators:
-            d.visit(self)
+            self.walk(d)
         for a in node.bases:
-            a.visit(self)
+            self.walk(a)
         self._push("class", node, node.name.value)
         self.class_attrs.setdefault(node.name.value, {})
-        node.body.visit(self)
+        self.walk(node.body)
         self._pop()
         self._bind(node.name.value, Opaque(id(node)))
         return False
@@ -616,17 +630,17 @@ class Resolver(cst.CSTVisitor):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self.functions.append(node)
         for d in node.decorators:
-            d.visit(self)
+            self.walk(d)
         # defaults and annotations are evaluated where the function is defined
         for p in _all_params(node.params):
             if p.default is not None:
-                p.default.visit(self)
+                self.walk(p.default)
             if p.annotation is not None:
-                p.annotation.annotation.visit(self)
+                self.walk(p.annotation.annotation)
                 self.param_annotations[id(p)] = self.resolve(p.annotation.annotation)
         returns: Optional[EnumClass] = None
         if node.returns is not None:
-            node.returns.annotation.visit(self)
+            self.walk(node.returns.annotation)
             r = self.resolve(node.returns.annotation)
             if isinstance(r, EnumRef):
                 returns = r.cls
@@ -650,7 +664,7 @@ class Resolver(cst.CSTVisitor):
             if value is None and i == 0 and in_class and not is_static and any(p is q for q in node.params.params):
                 value = SelfRef(parent.class_name, id(p))
             self._bind(p.name.value, value if value is not None else Opaque(id(p)))
-        node.body.visit(self)
+        self.walk(node.body)
         self.scope = saved
 
     # -- expression resolution -------------------------------------------------------------------------------
@@ -891,6 +905,25 @@ class Resolver(cst.CSTVisitor):
 
     def _all_scopes(self) -> Iterator[Scope]:
         yield self.module_scope
+
+
+_SKIPPED_FIELDS = frozenset(
+    {"lpar", "rpar", "comma", "semicolon", "colon", "equal", "dot", "star", "operator", "attr", "keyword", "header",
+     "footer", "leading_lines", "lines_after_decorators", "newline", "trailing_whitespace", "asynchronous", "default_indent",
+     "default_newline", "encoding", "has_trailing_newline", "whitespace", "whitespace_after_at", "first_line"}
+)
+_HANDLERS: dict[type, tuple] = {}
+
+
+def _child_fields(t: type) -> tuple[str, ...]:
+    """The fields of a node type that can hold code (whitespace, tokens and punctuation skipped)."""
+    import dataclasses
+
+    if not dataclasses.is_dataclass(t):
+        return ()
+    return tuple(
+        f.name for f in dataclasses.fields(t) if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
+    )
 
 
 def _all_params(params: cst.Parameters) -> list[cst.Param]:

@@ -150,9 +150,9 @@ class DictLit:
 
 @dataclass(frozen=True)
 class Func:
-    """A function defined in this file whose return is annotated as a state."""
+    """A function defined in this file; ``returns`` is what its return annotation makes of the result."""
 
-    returns: Optional[EnumClass]
+    returns: "Value" = None
 
 
 @dataclass(frozen=True)
@@ -463,7 +463,7 @@ class Resolver:
             self._bind_target(t.target, value, node)
 
     def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
-        ann = self.resolve(node.annotation.annotation)
+        ann = self.annotation(node.annotation.annotation)
         value = _instance_of(ann)
         if value is None and node.value is not None:
             value = self.resolve(node.value)
@@ -637,14 +637,15 @@ class Resolver:
                 self.walk(p.default)
             if p.annotation is not None:
                 self.walk(p.annotation.annotation)
-                self.param_annotations[id(p)] = self.resolve(p.annotation.annotation)
-        returns: Optional[EnumClass] = None
+                self.param_annotations[id(p)] = self.annotation(p.annotation.annotation)
+        returns: Value = None
         if node.returns is not None:
             self.walk(node.returns.annotation)
-            r = self.resolve(node.returns.annotation)
-            if isinstance(r, EnumRef):
-                returns = r.cls
+            returns = _instance_of(self.annotation(node.returns.annotation))
         self._bind(node.name.value, Func(returns))
+        if self.scope.kind == "class":
+            attrs = self.class_attrs.setdefault(self.scope.class_name, {})
+            attrs[node.name.value] = Func(returns) if node.name.value not in attrs else CONFLICT
         self._deferred.append((node, self.scope))
         return False
 
@@ -652,7 +653,7 @@ class Resolver:
         saved = self.scope
         self.scope = Scope(parent, "function", node)
         fscope = self.scope
-        rv = self.resolve(node.returns.annotation) if node.returns is not None else None
+        rv = self.annotation(node.returns.annotation) if node.returns is not None else None
         if isinstance(rv, EnumRef):
             fscope.returns = rv.cls
         params = _all_params(node.params)
@@ -668,6 +669,20 @@ class Resolver:
         self.scope = saved
 
     # -- expression resolution -------------------------------------------------------------------------------
+
+    def annotation(self, node: cst.BaseExpression) -> Value:
+        """What an annotation names: ``X``, ``Optional[X]``, ``Union[X, None]``, ``X | None``."""
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            sides = [s for s in (node.left, node.right) if not (isinstance(s, cst.Name) and s.value == "None")]
+            return self.annotation(sides[0]) if len(sides) == 1 else None
+        if isinstance(node, cst.Subscript):
+            base = dotted(node.value) or ""
+            if base.rsplit(".", 1)[-1] in ("Optional", "Union"):
+                args = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+                args = [a for a in args if not (isinstance(a, cst.Name) and a.value == "None")]
+                return self.annotation(args[0]) if len(args) == 1 else None
+            return None
+        return self.resolve(node)
 
     def resolve(self, node: cst.CSTNode) -> Value:
         key = id(node)
@@ -785,7 +800,7 @@ class Resolver:
             return None
         if isinstance(base, SelfRef):
             v = self.class_attrs.get(base.class_name, {}).get(attr)
-            if v is not None and v is not CONFLICT and isinstance(v, (Coll, StateVal, EnumRef, Obj, Client)):
+            if v is not None and v is not CONFLICT and isinstance(v, (Coll, StateVal, EnumRef, Obj, Client, Func)):
                 return v
             return Chain(base.tag, (attr,))
         if isinstance(base, Chain):
@@ -817,8 +832,8 @@ class Resolver:
             return Obj(func.kind)
         if isinstance(func, BoundMethod):
             return ObjList(func.result) if func.many else Obj(func.result)
-        if isinstance(func, Func) and func.returns is not None:
-            return StateVal(frozenset({func.returns}))
+        if isinstance(func, Func):
+            return func.returns
         if isinstance(node.func, cst.Name) and func is None and self._is_builtin(node.func):
             name = node.func.value
             if name in ("int", "str") and len(node.args) == 1 and not node.args[0].keyword:
@@ -858,7 +873,9 @@ class Resolver:
                     elif isinstance(kb, Coll) and isinstance(target.operator, (cst.In, cst.NotIn)) and a is left:
                         classes = kb.classes
                     if classes:
-                        self._evidence.setdefault((ka.tag, ka.attrs), set()).update(classes)
+                        key = (ka.tag, ka.attrs)
+                        # each comparison says "one of these classes"; together they must agree
+                        self._evidence[key] = self._evidence[key] & set(classes) if key in self._evidence else set(classes)
                 left = right
         self._evidence_ready = True
 
@@ -867,7 +884,7 @@ class Resolver:
         v = self.resolve(node)
         if isinstance(v, Chain) and self._evidence_ready:
             classes = self._evidence.get((v.tag, v.attrs))
-            if classes and _consistent(classes):
+            if classes and _consistent(classes):  # empty intersection: conflicting evidence, unknown
                 return StateVal(frozenset(classes))
             return None
         return v

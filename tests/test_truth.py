@@ -241,3 +241,10 @@ def test_machine_names_exist():
         cls = model.V1_JOB if fam == "job" else model.V1_PIPELINE
         for s in shorts | set(model.ACTIVE_SHORT if fam == "job" else ()):
             assert cls.full(s) in cls.members
+
+
+@pytest.mark.parametrize("cls", [e for e in ENUMS if e.kind in (model.PROTO, model.STR)], ids=lambda e: e.key)
+def test_js104_every_upper_case_attribute_is_a_member(cls):
+    """JS104 reports upper-case attributes that are no member: the real classes have no other such names."""
+    real = reach(cls.qualname)
+    assert [a for a in dir(real) if a.isupper() and not a.startswith("_") and a not in cls.members] == []

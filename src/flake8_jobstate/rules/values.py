@@ -185,13 +185,17 @@ def int_uses(ctx: "Context") -> Iterator[tuple[cst.BaseExpression, int, StateVal
                 elif isinstance(op, _MEMBERSHIP) and x is a:
                     for el, i in _int_elements(y):
                         yield el, i, v
-    # containers that mix members and ints
+    # containers that mix members and ints: a set-like literal (only members and ints, and a tuple only
+    # from three elements: ``(JobState.X, 3)`` is more often a record, e.g. a test parameter pair)
     for t in (cst.Tuple, cst.List, cst.Set):
         for node in ctx.sites(t):
             els = container_elements(node)
-            if not els:
+            if not els or (t is cst.Tuple and len(els) < 3):
                 continue
             members = [ctx.state_of(e) for e in els]
+            if not all((isinstance(m, StateVal) and m.literal) or int_literal(e) is not None
+                       for m, e in zip(members, els)):
+                continue
             classes = {c for m in members if isinstance(m, StateVal) and m.literal for c in m.classes}
             if not classes or not all(c.kind == model.PROTO for c in classes):
                 continue

@@ -1,0 +1,676 @@
+"""JS2xx: the state machine (transitions, wait loops, state sets, match)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional
+
+import libcst as cst
+
+from .. import model
+from ..flow import (
+    BROKEN,
+    OTHER,
+    TRUE,
+    Analysis,
+    Atom,
+    KnownStates,
+    Or,
+    analysis_for,
+    body_of,
+    compatible,
+    is_broken,
+    ordered,
+    representative,
+)
+from ..model import EnumClass
+from ..resolver import ClassRef, Chain, Obj, Opaque, _consistent
+from .base import Finding, Rule
+
+if TYPE_CHECKING:
+    from ..engine import Context
+
+_OPTION_DOC = (
+    "`--jobstate-terminal-states` (flake8) / `terminal-states` (`[tool.flake8-jobstate]`): extra states that end a\n"
+    "    wait, such as `PAUSED`, on top of the documented terminal states (SUCCEEDED, FAILED, CANCELLED, EXPIRED,\n"
+    "    PARTIALLY_SUCCEEDED; PipelineState: SUCCEEDED, FAILED, CANCELLED)."
+)
+
+
+def _names(members: Iterable[str]) -> str:
+    return ", ".join(members)
+
+
+def _short(cls: EnumClass, members: Iterable[str]) -> str:
+    return ", ".join(cls.short(m) for m in members)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# JS201
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def why_not(cls: EnumClass, src: str, dst: str) -> str:
+    """Why ``src -> dst`` is impossible, phrased from the model's machine."""
+    if src in model.terminal_members(cls):
+        return f"{cls.short(src)} is terminal, a job never leaves it"
+    succ = [d for d in cls.members if d != src and model.transition_allowed(cls, src, d)]
+    preds = [p for p in cls.members if p != dst and model.transition_allowed(cls, p, dst)]
+    if preds and len(preds) <= len(succ):
+        return f"only {_short(cls, preds)} can move to {cls.short(dst)}"
+    return f"{cls.short(src)} moves only to {_short(cls, succ)}"
+
+
+class InvalidTransition(Rule):
+    """A job state set where the documented state machine cannot get there.
+
+    ## What it does
+    Finds assignments of a state (`x.state = S`, `setattr(x, "state", S)`, a state variable) where the states
+    known at that point include one from which the service never moves to `S`, and mock sequences
+    (`side_effect=[...]` of members, or of messages built with `state=`) with an impossible step. The known
+    states come from `if`/`elif`/`else` guards, early `return`/`raise`/`continue`/`break`, `assert`, `match`
+    cases on the same expression, and for `x.state` from an earlier assignment in the same block with no call
+    that receives `x` in between. The machine: CANCELLING ends only in SUCCEEDED, FAILED or CANCELLED; only a
+    RUNNING job becomes UPDATING, and UPDATING returns to RUNNING; terminal states have no way out; repeating a
+    state is always allowed. Building a message in any state is not a transition and is never reported.
+
+    ## Why is this bad?
+    The code (or a fake in a test) produces a job history the service can never produce, so a waiter tested
+    against it is tested against fiction: a test feeding RUNNING after CANCELLING passes for a waiter that
+    would hang on the real sequence.
+
+    ## Example
+    ```python
+    from unittest import mock
+
+    from google.cloud.aiplatform_v1 import CustomJob, JobState
+
+    get_custom_job = mock.Mock(side_effect=[
+        CustomJob(state=JobState.JOB_STATE_RUNNING),
+        CustomJob(state=JobState.JOB_STATE_CANCELLING),
+        CustomJob(state=JobState.JOB_STATE_RUNNING),
+    ])
+    ```
+
+    ## Use instead
+    ```python
+    from unittest import mock
+
+    from google.cloud.aiplatform_v1 import CustomJob, JobState
+
+    get_custom_job = mock.Mock(side_effect=[
+        CustomJob(state=JobState.JOB_STATE_RUNNING),
+        CustomJob(state=JobState.JOB_STATE_CANCELLING),
+        CustomJob(state=JobState.JOB_STATE_CANCELLED),
+    ])
+    ```
+
+    ## Fix safety
+    No fix: which step is wrong needs a human.
+
+    ## Options
+    Not affected by `--jobstate-terminal-states` (that option is about when to stop waiting; the service's
+    machine is fixed). `--jobstate-state-attributes` adds attribute names whose assignments are checked.
+
+    ## References
+    - [JobState (Vertex AI API)](https://cloud.google.com/vertex-ai/docs/reference/rest/v1/JobState)
+    - [docs/state-machine.md](state-machine.md): the machine this rule enforces
+    """
+
+    code = "JS201"
+    name = "invalid-transition"
+    summary = "state set where the documented machine cannot get there"
+    message = "{src} -> {dst} never happens ({why}); check the guard or the state sequence"
+    fix = None
+
+    def check(self, ctx: "Context") -> Iterator[Finding]:
+        a = analysis_for(ctx)
+        for t in KnownStates(a).run():
+            yield self._finding(t.node, t.cls, t.sources, t.dst)
+        yield from _MockSequences(a, self).check()
+
+    def _finding(self, node: cst.CSTNode, cls: EnumClass, sources: tuple[str, ...], dst: str) -> Finding:
+        return self.report(node, src=" / ".join(cls.short(s) for s in sources), dst=cls.short(dst),
+                           why=why_not(cls, sources[0], dst))
+
+
+class _MockSequences:
+    """``side_effect=[...]`` of successive poll results."""
+
+    def __init__(self, analysis: Analysis, rule: InvalidTransition) -> None:
+        self.a = analysis
+        self.rule = rule
+        self._defs: Optional[dict[tuple[int, str], list[cst.Assign]]] = None
+
+    def check(self) -> Iterator[Finding]:
+        ctx = self.a.ctx
+        for call in ctx.sites(cst.Call):
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == "side_effect":
+                    yield from self._sequence(arg.value, call)
+        for assign in ctx.sites(cst.Assign):
+            for t in assign.targets:
+                if isinstance(t.target, cst.Attribute) and t.target.attr.value == "side_effect":
+                    yield from self._sequence(assign.value, assign)
+
+    def _sequence(self, node: cst.BaseExpression, site: cst.CSTNode) -> Iterator[Finding]:
+        if not isinstance(node, (cst.List, cst.Tuple)):
+            return
+        prev: Optional[tuple[EnumClass, str]] = None
+        for el in node.elements:
+            cur = None if isinstance(el, cst.StarredElement) else self._state(el.value, site, 0)
+            if cur is not None and prev is not None and compatible({prev[0]}, cur[0]):
+                cls = prev[0]
+                if not model.transition_allowed(cls, prev[1], cur[1]):
+                    yield self.rule._finding(el.value, cls, (prev[1],), cur[1])
+            prev = cur
+
+    def _state(self, node: cst.BaseExpression, site: cst.CSTNode, depth: int) -> Optional[tuple[EnumClass, str]]:
+        if depth > 2:
+            return None
+        a = self.a
+        c = a.consts.consts(node) if not isinstance(node, cst.Call) else None
+        if c is not None:
+            if len(c.items) == 1 and not c.strs and not c.ints:
+                cls, m = next(iter(c.items))
+                return (cls, m) if cls.has_machine else None
+            return None
+        if isinstance(node, cst.Call):
+            return self._built(node)
+        if isinstance(node, cst.Name):
+            value = self._definition(node, site)
+            if value is not None:
+                return self._state(value, site, depth + 1)
+        return None
+
+    def _built(self, call: cst.Call) -> Optional[tuple[EnumClass, str]]:
+        """A message (or a test helper) built with ``state=<member>``."""
+        a = self.a
+        func = a.resolver.resolve(call.func)
+        enum = func.kind.enum if isinstance(func, ClassRef) and func.kind.is_message else None
+        attrs = {func.kind.state_attr} if enum is not None else a.state_attrs
+        for arg in call.args:
+            if arg.keyword is None or arg.keyword.value not in attrs:
+                continue
+            c = a.consts.consts(arg.value)
+            if c is None:
+                return None
+            if len(c.items) == 1 and not c.strs and not c.ints:
+                cls, m = next(iter(c.items))
+                if enum is not None and not compatible({enum}, cls):
+                    return None
+                return (cls, m) if cls.has_machine else None
+            if enum is not None and len(c.ints) == 1 and not c.items and not c.strs and enum.kind == model.PROTO:
+                m = enum.member_for_int(next(iter(c.ints)))
+                return (enum, m) if m is not None else None
+            if enum is not None and len(c.strs) == 1 and not c.items and not c.ints:
+                s = next(iter(c.strs))
+                return (enum, s) if s in enum.members else None
+            return None
+        return None
+
+    def _definition(self, name: cst.Name, site: cst.CSTNode) -> Optional[cst.BaseExpression]:
+        """The value of the one assignment to ``name`` in the site's scope (or the module)."""
+        r = self.a.resolver
+        if self._defs is None:
+            self._defs = {}
+            for assign in self.a.ctx.sites(cst.Assign):
+                scope = r.scope_for(assign)
+                for t in assign.targets:
+                    if isinstance(t.target, cst.Name):
+                        self._defs.setdefault((id(scope), t.target.value), []).append(assign)
+        v = r.resolve(name)
+        if not isinstance(v, (Obj, Chain, Opaque)) and v is not None:
+            return None
+        scope = r.scope_for(site)
+        while scope is not None:
+            found = self._defs.get((id(scope), name.value))
+            if found:
+                return found[0].value if len(found) == 1 else None
+            scope = scope.parent
+        return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# JS202 / JS203
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class WaitLoopMissesTerminalState(Rule):
+    """A wait loop that can only stop on some of the terminal states.
+
+    ## What it does
+    Finds polling loops (`while`, `while True` with `break`/`return`/`raise`, `for ... in itertools.count()`)
+    whose exit set, from the loop condition and every exit with the guards around it (`if`/`elif`/`else`,
+    `match`, `assert`, `continue`), contains some terminal states but not all of them. Collections are resolved
+    through module constants, member aliases, class attributes (`self._TERMINAL`), names imported from other
+    modules of the same source tree, and the SDK's own sets (`aiplatform.jobs._JOB_COMPLETE_STATES`).
+    A loop is bounded, and never reported, when it is a `for` over `range(...)`, when its condition has a
+    conjunct that does not test the state (`and time.time() < deadline`), or when it has an exit outside
+    `except` handlers whose guard does not test the state (a deadline, timeout or attempt counter).
+
+    ## Why is this bad?
+    An unbounded loop hangs forever when the job ends in a state it does not stop on. The SDK's own
+    `_JOB_COMPLETE_STATES` lacks EXPIRED and PARTIALLY_SUCCEEDED, so `_block_until_complete` polls forever
+    on those; sample notebooks that stop only on SUCCEEDED or FAILED hang on CANCELLED.
+
+    ## Example
+    ```python
+    import time
+
+    from google.cloud import aiplatform
+    from google.cloud.aiplatform_v1 import JobState
+
+    job = aiplatform.CustomJob.get("projects/p/locations/l/customJobs/1")
+    while job.state not in (JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED):
+        time.sleep(30)
+        job = aiplatform.CustomJob.get("projects/p/locations/l/customJobs/1")
+    ```
+
+    ## Use instead
+    ```python
+    import time
+
+    from google.cloud import aiplatform
+    from google.cloud.aiplatform_v1 import JobState
+
+    TERMINAL_STATES = frozenset({
+        JobState.JOB_STATE_SUCCEEDED,
+        JobState.JOB_STATE_FAILED,
+        JobState.JOB_STATE_CANCELLED,
+        JobState.JOB_STATE_EXPIRED,
+        JobState.JOB_STATE_PARTIALLY_SUCCEEDED,
+    })
+
+    job = aiplatform.CustomJob.get("projects/p/locations/l/customJobs/1")
+    while job.state not in TERMINAL_STATES:
+        time.sleep(30)
+        job = aiplatform.CustomJob.get("projects/p/locations/l/customJobs/1")
+    ```
+
+    ## Fix safety
+    No fix: whether to add the states or a deadline is a design decision.
+
+    ## Options
+    {options}
+
+    ## References
+    - [JobState (Vertex AI API)](https://cloud.google.com/vertex-ai/docs/reference/rest/v1/JobState)
+    - [docs/state-machine.md](state-machine.md)
+    """
+
+    code = "JS202"
+    name = "wait-loop-misses-terminal-state"
+    summary = "unbounded wait loop that never stops on some terminal states"
+    message = "wait loop never stops on {missing}: it hangs if the job ends there; stop on every terminal state or add a deadline"
+    fix = None
+
+    def check(self, ctx: "Context") -> Iterator[Finding]:
+        extra = ctx.config.extra_terminal_states
+        for lf in analysis_for(ctx).loops():
+            if lf.kind == "range":
+                continue
+            terminal = model.terminal_members(lf.cls, extra)
+            missing = terminal - lf.may_stop
+            if missing and terminal & lf.may_stop:
+                yield self.report(lf.node, missing=_names(ordered(lf.cls, missing)))
+
+
+class WaitLoopExitsOnActiveState(Rule):
+    """A wait loop that keeps waiting on RUNNING but stops on another active state.
+
+    ## What it does
+    Finds polling loops that keep waiting while the job is RUNNING (so they wait for the end) but stop, and
+    fall through to the code after the loop, on another active state: `while state == RUNNING` stops at once on
+    QUEUED and PENDING; `while state in {PENDING, RUNNING}` stops on QUEUED, CANCELLING and UPDATING. A loop
+    that deliberately waits for the start (`while state in (QUEUED, PENDING)`) stops on RUNNING and is not
+    reported; neither is a loop nested inside another polling loop. Bounded loops are checked too.
+
+    ## Why is this bad?
+    The code after the loop treats a live job as finished: it reports a QUEUED job as failed, or reads outputs
+    of a job that is still being updated.
+
+    ## Example
+    ```python
+    import time
+
+    from google.cloud import aiplatform
+    from google.cloud.aiplatform_v1 import JobState
+
+    job = aiplatform.CustomJob.get("projects/p/locations/l/customJobs/1")
+    while job.state == JobState.JOB_STATE_RUNNING:
+        time.sleep(30)
+        job = aiplatform.CustomJob.get("projects/p/locations/l/customJobs/1")
+    ```
+
+    ## Use instead
+    ```python
+    import time
+
+    from google.cloud import aiplatform
+    from google.cloud.aiplatform_v1 import JobState
+
+    ACTIVE_STATES = frozenset({
+        JobState.JOB_STATE_QUEUED,
+        JobState.JOB_STATE_PENDING,
+        JobState.JOB_STATE_RUNNING,
+        JobState.JOB_STATE_CANCELLING,
+        JobState.JOB_STATE_UPDATING,
+    })
+
+    job = aiplatform.CustomJob.get("projects/p/locations/l/customJobs/1")
+    while job.state in ACTIVE_STATES:
+        time.sleep(30)
+        job = aiplatform.CustomJob.get("projects/p/locations/l/customJobs/1")
+    ```
+
+    ## Fix safety
+    No fix.
+
+    ## Options
+    {options}
+
+    ## References
+    - [JobState (Vertex AI API)](https://cloud.google.com/vertex-ai/docs/reference/rest/v1/JobState)
+    """
+
+    code = "JS203"
+    name = "wait-loop-exits-on-active-state"
+    summary = "wait loop that stops on an active state other than RUNNING"
+    message = "wait loop keeps waiting on {running} but stops on {states}, which are still active; poll until a terminal state"
+    fix = None
+
+    def check(self, ctx: "Context") -> Iterator[Finding]:
+        for lf in analysis_for(ctx).loops():
+            if lf.nested or not lf.evaluable or not lf.keeps_waiting_on_running:
+                continue
+            running = lf.cls.full("RUNNING")
+            stops = (model.active_members(lf.cls) - {running}) & lf.stops_normally_on
+            if stops and running is not None:
+                yield self.report(lf.node, running=running, states=_names(ordered(lf.cls, stops)))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# JS204
+# ---------------------------------------------------------------------------------------------------------------
+
+_TERMINAL_WORDS = frozenset({"terminal", "complete", "completed", "done", "finished", "final", "end", "ended", "stopped"})
+_ACTIVE_WORDS = frozenset({"pending", "running", "active", "inprogress", "waiting"})
+# words that make a name a deliberate subset ("successful end states") or a negation ("non terminal")
+_QUALIFIERS = frozenset({
+    "non", "not", "un", "no", "success", "successful", "successfully", "succeeded", "succeed", "ok", "good", "bad",
+    "fail", "failed", "failure", "failures", "error", "errors", "err", "cancel", "cancelled", "canceled",
+    "cancelling", "unsuccessful", "retry", "retryable", "expected", "unexpected", "partial", "abnormal", "normal",
+    "other", "except", "excluding", "without", "some", "user", "paused",
+})
+
+
+def name_words(name: str) -> list[str]:
+    """``_JOB_COMPLETE_STATES`` -> [job, complete, states]; ``inProgressStates`` -> [in, progress, states]."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    words = [w.lower() for w in re.split(r"[_\W]+", spaced) if w]
+    out: list[str] = []
+    for w in words:
+        if out and out[-1] == "in" and w == "progress":
+            out[-1] = "inprogress"
+        else:
+            out.append(w)
+    return out
+
+
+def name_kind(name: str) -> Optional[str]:
+    """"terminal" or "active" when the name says so, unambiguously and without a qualifier."""
+    words = set(name_words(name))
+    if words & _QUALIFIERS:
+        return None
+    t, a = bool(words & _TERMINAL_WORDS), bool(words & _ACTIVE_WORDS)
+    if t and not a:
+        return "terminal"
+    if a and not t:
+        return "active"
+    return None
+
+
+def named_collections(module: cst.Module) -> Iterator[tuple[str, cst.CSTNode, cst.BaseExpression]]:
+    """(name, target, value) of module- and class-level assignments."""
+
+    def simple(stmts: Iterable[cst.CSTNode]) -> Iterator[tuple[str, cst.CSTNode, cst.BaseExpression]]:
+        for st in stmts:
+            if isinstance(st, cst.SimpleStatementLine):
+                for small in st.body:
+                    if isinstance(small, cst.Assign):
+                        for t in small.targets:
+                            if isinstance(t.target, cst.Name):
+                                yield t.target.value, t.target, small.value
+                    elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                        if isinstance(small.target, cst.Name):
+                            yield small.target.value, small.target, small.value
+
+    for st in module.body:
+        if isinstance(st, cst.ClassDef):
+            yield from simple(body_of(st.body))
+        else:
+            yield from simple([st])
+
+
+_WRAPPERS = ("frozenset", "set", "tuple", "list", "sorted")
+
+
+def _is_alias(value: cst.BaseExpression) -> bool:
+    """``X``, ``mod.X``, ``frozenset(X)``: the collection is spelled elsewhere (reported there)."""
+    if isinstance(value, (cst.Name, cst.Attribute)):
+        return True
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in _WRAPPERS:
+        return len(value.args) == 1 and isinstance(value.args[0].value, (cst.Name, cst.Attribute))
+    return False
+
+
+class IncompleteStateSet(Rule):
+    """A named collection of states whose contents contradict its name.
+
+    ## What it does
+    Finds module- and class-level collections of states whose name says terminal (`terminal`, `complete`,
+    `done`, `finished`, `final`, `end`/`ended`, `stopped`) but that lack a terminal state or hold an active
+    one, and collections named as live (`pending`, `running`, `active`, `in_progress`, `waiting`) that hold a
+    terminal state. Names that qualify the set (`_JOB_ERROR_STATES`, `SUCCESSFUL_END_STATES`, `NON_TERMINAL`)
+    are deliberate subsets and are not checked; neither are plain aliases of a set defined elsewhere.
+
+    ## Why is this bad?
+    Every later `in` test inherits the hole: the SDK's own `_JOB_COMPLETE_STATES` lacks EXPIRED and
+    PARTIALLY_SUCCEEDED, and every wait built on it hangs on those states.
+
+    ## Example
+    ```python
+    from google.cloud.aiplatform_v1 import JobState
+
+    _JOB_COMPLETE_STATES = (
+        JobState.JOB_STATE_SUCCEEDED,
+        JobState.JOB_STATE_FAILED,
+        JobState.JOB_STATE_CANCELLED,
+        JobState.JOB_STATE_PAUSED,
+    )
+    ```
+
+    ## Use instead
+    ```python
+    from google.cloud.aiplatform_v1 import JobState
+
+    _JOB_COMPLETE_STATES = (
+        JobState.JOB_STATE_SUCCEEDED,
+        JobState.JOB_STATE_FAILED,
+        JobState.JOB_STATE_CANCELLED,
+        JobState.JOB_STATE_PAUSED,
+        JobState.JOB_STATE_EXPIRED,
+        JobState.JOB_STATE_PARTIALLY_SUCCEEDED,
+    )
+    ```
+
+    ## Fix safety
+    No fix.
+
+    ## Options
+    {options}
+
+    ## References
+    - [JobState (Vertex AI API)](https://cloud.google.com/vertex-ai/docs/reference/rest/v1/JobState)
+    """
+
+    code = "JS204"
+    name = "incomplete-state-set"
+    summary = "terminal/active state set that contradicts its name"
+    message = "{name} {problem}, every `in` test on it inherits the hole; {hint}"
+    fix = None
+
+    def check(self, ctx: "Context") -> Iterator[Finding]:
+        a = analysis_for(ctx)
+        extra = ctx.config.extra_terminal_states
+        for name, target, value in named_collections(ctx.module):
+            kind = name_kind(name)
+            if kind is None or _is_alias(value):
+                continue
+            c = a.consts.consts(value)
+            if c is None or not c.only_members:
+                continue
+            classes = c.classes
+            if not all(k.has_machine for k in classes) or not _consistent(set(classes)):
+                continue
+            cls = representative(classes)
+            names = c.names
+            terminal = model.terminal_members(cls, extra)
+            if kind == "terminal":
+                missing = terminal - names
+                active = names & model.active_members(cls)
+                problems = []
+                if missing:
+                    problems.append(f"lacks terminal {_names(ordered(cls, missing))}")
+                if active:
+                    problems.append(f"holds active {_names(ordered(cls, active))}")
+                if problems:
+                    yield self.report(target, name=name, problem=" and ".join(problems),
+                                      hint="list exactly the terminal states")
+            else:
+                done = names & terminal
+                if done:
+                    yield self.report(target, name=name, problem=f"holds terminal {_names(ordered(cls, done))}",
+                                      hint="list only active states")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# JS205
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class NonExhaustiveStateMatch(Rule):
+    """A `match` on a state that misses terminal states and has no wildcard case.
+
+    ## What it does
+    Finds `match` statements on a state (Vertex proto enums and google-genai's str `JobState`) without an
+    unguarded wildcard or capture case (`case _:`, `case other:`) whose cases miss a terminal state. Guarded
+    cases (`case X if ...`) do not count as covering `X`.
+
+    ## Why is this bad?
+    The missing states fall through silently: a job that ends EXPIRED is neither reported as a failure nor as
+    a success.
+
+    ## Example
+    ```python
+    from google.cloud.aiplatform_v1 import JobState
+
+    def describe(state: JobState) -> str:
+        match state:
+            case JobState.JOB_STATE_SUCCEEDED:
+                return "done"
+            case JobState.JOB_STATE_FAILED | JobState.JOB_STATE_CANCELLED:
+                return "failed"
+        return "running"
+    ```
+
+    ## Use instead
+    ```python
+    from google.cloud.aiplatform_v1 import JobState
+
+    def describe(state: JobState) -> str:
+        match state:
+            case JobState.JOB_STATE_SUCCEEDED:
+                return "done"
+            case JobState.JOB_STATE_FAILED | JobState.JOB_STATE_CANCELLED:
+                return "failed"
+            case JobState.JOB_STATE_EXPIRED | JobState.JOB_STATE_PARTIALLY_SUCCEEDED:
+                return "incomplete"
+            case _:
+                return "running"
+    ```
+
+    ## Fix safety
+    No fix.
+
+    ## Options
+    {options}
+
+    ## References
+    - [PEP 636: structural pattern matching](https://peps.python.org/pep-0636/)
+    """
+
+    code = "JS205"
+    name = "non-exhaustive-state-match"
+    summary = "match on a state without wildcard that misses terminal states"
+    message = "match on a state has no case for {missing} and no `case _`; add them or a wildcard case"
+    fix = None
+
+    def check(self, ctx: "Context") -> Iterator[Finding]:
+        a = analysis_for(ctx)
+        extra = ctx.config.extra_terminal_states
+        for m in ctx.sites(cst.Match):
+            subject = a.subject(m.subject)
+            if subject is None or subject.mode not in ("state", "name"):
+                continue
+            if not all(c.has_machine for c in subject.classes) or not _consistent(set(subject.classes)):
+                continue
+            covered: set[str] = set()
+            sure = True
+            for case in m.cases:
+                pat = a.case_cond(subject, case)
+                if case.guard is not None:
+                    if is_broken(pat):
+                        sure = False
+                    continue
+                members = _covered(pat)
+                if members is None:
+                    sure = False
+                    break
+                if members == "all":
+                    sure = False  # irrefutable case: exhaustive
+                    break
+                covered |= members
+            if not sure:
+                continue
+            cls = representative(subject.classes)
+            missing = model.terminal_members(cls, extra) - covered
+            if missing:
+                yield self.report(m, missing=_names(ordered(cls, missing)))
+
+
+def _covered(c: object) -> "Optional[set[str] | str]":
+    """Members a case pattern matches; "all" for a wildcard/capture; None when not understood."""
+    if c is TRUE:
+        return "all"
+    if isinstance(c, Atom):
+        return set(c.members) if c.members is not None else None
+    if isinstance(c, Or):
+        out: set[str] = set()
+        for p in c.parts:
+            sub = _covered(p)
+            if sub is None:
+                return None
+            if sub == "all":
+                return "all"
+            out |= sub  # type: ignore[arg-type]
+        return out
+    if c is BROKEN or c is OTHER:
+        return None
+    return None
+
+
+# the Options sections share one text
+for _rule in (WaitLoopMissesTerminalState, WaitLoopExitsOnActiveState, IncompleteStateSet, NonExhaustiveStateMatch):
+    _rule.__doc__ = (_rule.__doc__ or "").replace("{options}", _OPTION_DOC)

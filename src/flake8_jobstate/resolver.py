@@ -285,10 +285,10 @@ def str_literal(node: cst.BaseExpression) -> Optional[str]:
         return v if isinstance(v, str) else None
     if isinstance(node, cst.ConcatenatedString):
         try:
-            v = node.evaluated_value
+            cv = node.evaluated_value
         except Exception:  # noqa: BLE001
             return None
-        return v if isinstance(v, str) else None
+        return cv if isinstance(cv, str) else None
     return None
 
 
@@ -341,7 +341,7 @@ class Resolver:
         self._scope_of: dict[int, Scope] = {}  # id(collected node) -> scope
         self.sites: dict[type, list[cst.CSTNode]] = {t: [] for t in _COLLECTED}
         self.parents: dict[int, cst.CSTNode] = {}
-        self._deferred: list[tuple[cst.CSTNode, Scope]] = []
+        self._deferred: list[tuple[cst.FunctionDef, Scope]] = []
         self._evidence: dict[tuple[int, tuple[str, ...]], set[EnumClass]] = {}
         self._evidence_ready = False
         self.functions: list[cst.FunctionDef] = []
@@ -583,7 +583,7 @@ class Resolver:
 
     def _visit_comp(self, node: Union[cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp]) -> bool:
         self._push("comp", node)
-        comp: Optional[cst.BaseCompFor] = node.for_in
+        comp: Optional[cst.CompFor] = node.for_in
         while comp is not None:
             self.walk(comp.iter)
             it = self.resolve(comp.iter)

@@ -486,9 +486,9 @@ class UnknownStateName(Rule):
             if isinstance(base, EnumRef) and base.cls.kind in (model.PROTO,) and len(sub.slice) == 1:
                 sl = sub.slice[0].slice
                 if isinstance(sl, cst.Index):
-                    s = str_literal(sl.value)
-                    if s is not None:
-                        f = self._check_str(sl.value, s, StateVal(frozenset({base.cls})), "KeyError at run time")
+                    key = str_literal(sl.value)
+                    if key is not None:
+                        f = self._check_str(sl.value, key, StateVal(frozenset({base.cls})), "KeyError at run time")
                         if f:
                             yield f
         for call in ctx.sites(cst.Call):
@@ -496,9 +496,9 @@ class UnknownStateName(Rule):
             if isinstance(fn, ClassRef) and fn.kind.is_message:
                 for arg in call.args:
                     if arg.keyword is not None and arg.keyword.value == fn.kind.state_attr:
-                        s = str_literal(arg.value)
-                        if s is not None:
-                            f = self._check_str(arg.value, s, StateVal(frozenset({fn.kind.enum})), "KeyError at run time")
+                        val = str_literal(arg.value)
+                        if val is not None:
+                            f = self._check_str(arg.value, val, StateVal(frozenset({fn.kind.enum})), "KeyError at run time")
                             if f:
                                 yield f
 

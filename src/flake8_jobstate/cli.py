@@ -1,46 +1,266 @@
-"""Standalone command line: ``flake8-jobstate check PATHS`` (minimal; see issue 4 for the full CLI)."""
+"""The standalone command line: ``flake8-jobstate check`` and ``flake8-jobstate fix``.
+
+Exit codes: 0 clean / nothing to change; 1 findings (check) or files changed / would change (fix); 2 a usage,
+configuration, read or parse error (other files are still processed and reported). Every error is one line
+on stderr (``path: error: ...``); no traceback ever reaches the user.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from typing import Iterator, Optional, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Callable, NoReturn, Optional, Sequence
 
-from .engine import ParseError, analyze_source
+from . import __version__
+
+PROG = "flake8-jobstate"
+SERIAL_BELOW = 24  # fewer files than this are processed in this process (pool start-up costs more)
 
 
-def _files(paths: Sequence[str]) -> Iterator[str]:
-    for p in paths:
-        if os.path.isdir(p):
-            for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for f in sorted(files):
-                    if f.endswith(".py"):
-                        yield os.path.join(root, f)
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, exit 2 (argparse prints usage + message)
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders ('-' reads stdin); default: .")
+    g = p.add_argument_group("selection")
+    g.add_argument("--select", default=None, help="comma-separated codes or prefixes to report (default JS)")
+    g.add_argument("--ignore", default=None, help="comma-separated codes or prefixes not to report")
+    g.add_argument("--extend-ignore", default=None, help="codes added to the ignore list")
+    g.add_argument("--exclude", default=None, help="comma-separated globs replacing the default excludes")
+    g.add_argument("--extend-exclude", default=None, help="comma-separated globs added to the excludes")
+    g = p.add_argument_group("enum options (as the flake8 --jobstate-* options)")
+    g.add_argument("--extra-modules", "--jobstate-extra-modules", dest="extra_modules", default=None)
+    g.add_argument("--state-attributes", "--jobstate-state-attributes", dest="state_attributes", default=None)
+    g.add_argument("--terminal-states", "--jobstate-terminal-states", dest="terminal_states", default=None)
+    g = p.add_argument_group("running")
+    g.add_argument("--config", default=None, help="read [tool.flake8-jobstate] from this pyproject.toml")
+    g.add_argument("--isolated", action="store_true", help="ignore pyproject.toml files")
+    g.add_argument("--stdin-filename", default=None, help="name shown for '-' (and .ipynb: read a notebook)")
+    g.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Find (and fix) misuse of Vertex AI JobState / PipelineState.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="{check,fix}", parser_class=_Parser)
+    check = sub.add_parser("check", help="report findings")
+    _common(check)
+    check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    check.add_argument("--output-file", "-o", default=None, help="write the report here instead of stdout")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    fix = sub.add_parser("fix", help="apply fixes (safe ones; --unsafe-fixes for all)")
+    _common(fix)
+    mode = fix.add_mutually_exclusive_group()
+    mode.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
+    mode.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
+    fix.add_argument("--unsafe-fixes", action="store_true", default=None, help="also apply behaviour-changing fixes")
+    return parser
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# workers
+
+
+_SETTINGS = None
+
+
+def _init_worker(settings) -> None:  # noqa: ANN001
+    global _SETTINGS
+    _SETTINGS = settings
+
+
+def _check_worker(path: str):  # noqa: ANN202
+    from .files import check_file
+
+    return check_file(path, _SETTINGS)  # type: ignore[arg-type]
+
+
+def _fix_worker(item: tuple[str, str]):  # noqa: ANN202
+    from .files import fix_file
+
+    path, mode = item
+    return fix_file(path, _SETTINGS, mode)  # type: ignore[arg-type]
+
+
+def _run_all(items: list, worker: Callable, settings, jobs: Optional[int]) -> list:  # noqa: ANN001
+    """Results in input order; a process pool for many files, this process for few (or if the pool fails)."""
+    n = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+    if n > 1 and len(items) >= SERIAL_BELOW:
+        try:
+            with ProcessPoolExecutor(max_workers=n, initializer=_init_worker, initargs=(settings,)) as ex:
+                chunk = max(1, min(16, len(items) // (n * 4)))
+                return list(ex.map(worker, items, chunksize=chunk))
+        except (OSError, RuntimeError, ImportError) as e:  # BrokenProcessPool is a RuntimeError
+            print(f"{PROG}: warning: parallel run failed ({type(e).__name__}); continuing serially", file=sys.stderr)
+    _init_worker(settings)
+    return [worker(i) for i in items]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _options(args: argparse.Namespace) -> dict:
+    return {
+        "extra_modules": args.extra_modules,
+        "state_attributes": args.state_attributes,
+        "terminal_states": args.terminal_states,
+        "select": args.select,
+        "ignore": args.ignore,
+        "extend_ignore": args.extend_ignore,
+        "exclude": args.exclude,
+        "extend_exclude": args.extend_exclude,
+        "unsafe_fixes": getattr(args, "unsafe_fixes", None),
+    }
+
+
+def _settings(args: argparse.Namespace):  # noqa: ANN202
+    from .settings import build_settings
+
+    paths = args.paths or ["."]
+    return build_settings(_options(args), paths, config_file=args.config, isolated=args.isolated)
+
+
+def _stdin_bytes() -> bytes:
+    return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from . import formats
+    from .files import FileResult, check_file, iter_files
+
+    settings = _settings(args)
+    paths = args.paths or ["."]
+    if paths.count("-") and len(paths) > 1:
+        raise UsageError("'-' (stdin) cannot be combined with other paths")
+    results: list[FileResult] = []
+    if paths == ["-"]:
+        display = args.stdin_filename or "stdin"
+        if settings.excluded(display) and args.stdin_filename:
+            results = []
         else:
-            yield p
+            results = [check_file(display, settings, display=display, stdin=_stdin_bytes())]
+    else:
+        missing = [p for p in paths if not os.path.exists(p)]
+        files = list(iter_files([p for p in paths if p not in missing], settings))
+        results = [FileResult(p, errors=["no such file or directory"]) for p in missing]
+        results += _run_all(files, _check_worker, settings, args.jobs)
+
+    out_text: str
+    if args.format == "json":
+        out_text = formats.to_json(results)
+    elif args.format == "sarif":
+        out_text = formats.to_sarif(results)
+    elif args.format == "github":
+        out_text = "".join(line + "\n" for line in formats.github_lines(results))
+    else:
+        out_text = "".join(line + "\n" for line in formats.text_lines(results))
+    if args.output_file:
+        with open(args.output_file, "w", encoding="utf-8") as fh:
+            fh.write(out_text)
+    else:
+        sys.stdout.write(out_text)
+        sys.stdout.flush()
+    for line in formats.error_lines(results):  # also inside the json/sarif documents
+        print(line, file=sys.stderr)
+    if any(r.errors for r in results):
+        return 2
+    if any(r.records for r in results) and not args.exit_zero:
+        return 1
+    return 0
+
+
+def cmd_fix(args: argparse.Namespace) -> int:
+    from .files import CHECK, DIFF, WRITE, FileResult, fix_file, iter_files
+
+    settings = _settings(args)
+    mode = DIFF if args.diff else CHECK if args.check else WRITE
+    paths = args.paths or ["."]
+    if paths.count("-") and len(paths) > 1:
+        raise UsageError("'-' (stdin) cannot be combined with other paths")
+    if paths == ["-"]:
+        display = args.stdin_filename or "stdin"
+        data = _stdin_bytes()
+        res = fix_file(display, settings, mode, display=display, stdin=data)
+        for e in res.errors:
+            print(f"{res.path}: error: {e}", file=sys.stderr)
+        if mode == DIFF:
+            sys.stdout.write(res.diff)
+        elif mode == WRITE:
+            out = res.output if res.output is not None else data
+            sys.stdout.buffer.write(out) if hasattr(sys.stdout, "buffer") else sys.stdout.write(out.decode())
+        sys.stdout.flush()
+        return 2 if res.errors else 1 if res.changed else 0
+    missing = [p for p in paths if not os.path.exists(p)]
+    files = list(iter_files([p for p in paths if p not in missing], settings))
+    results: list[FileResult] = [FileResult(p, errors=["no such file or directory"]) for p in missing]
+    results += _run_all([(f, mode) for f in files], _fix_worker, settings, args.jobs)
+    changed = 0
+    fixes = 0
+    for res in results:
+        for e in res.errors:
+            print(f"{res.path}: error: {e}", file=sys.stderr)
+        if not res.changed:
+            continue
+        changed += 1
+        fixes += len(res.fixed)
+        codes = ", ".join(sorted({c for c, _, _ in res.fixed})) or "fixes"
+        if mode == DIFF:
+            sys.stdout.write(res.diff)
+        elif mode == CHECK:
+            print(f"would fix {res.path} ({len(res.fixed)}: {codes})")
+        else:
+            print(f"fixed {res.path} ({len(res.fixed)}: {codes})", file=sys.stderr)
+    sys.stdout.flush()
+    if mode == WRITE and changed:
+        print(f"{PROG}: {fixes} fix{'es' if fixes != 1 else ''} applied in {changed} file{'s' * (changed != 1)}",
+              file=sys.stderr)
+    elif mode == CHECK and changed:
+        print(f"{PROG}: {changed} file{'s' * (changed != 1)} would change", file=sys.stderr)
+    if any(r.errors for r in results):
+        return 2
+    return 1 if changed else 0
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="flake8-jobstate")
-    sub = parser.add_subparsers(dest="command", required=True)
-    check = sub.add_parser("check", help="report findings")
-    check.add_argument("paths", nargs="+")
-    args = parser.parse_args(argv)
-    found = 0
-    for path in _files(args.paths):
+    from .config import ConfigError
+
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            raise UsageError(f"a command is required: check or fix (see '{PROG} --help')")
+        if args.jobs is not None and args.jobs < 1:
+            raise UsageError("--jobs must be at least 1")
+        return cmd_check(args) if args.command == "check" else cmd_fix(args)
+    except UsageError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    except ConfigError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
         try:
-            with open(path, encoding="utf-8") as fh:
-                source = fh.read()
-            findings = analyze_source(source, path=path)
-        except (OSError, UnicodeDecodeError, ParseError) as e:
-            print(f"{path}: error: {e}", file=sys.stderr)
-            return 2
-        for f in findings:
-            print(f"{path}:{f.line}:{f.col + 1}: {f.text}")
-            found += 1
-    return 1 if found else 0
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        except OSError:
+            pass
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except SystemExit as e:  # --help / --version
+        return int(e.code) if isinstance(e.code, int) else 0
+    except Exception as e:  # noqa: BLE001 - never a traceback
+        msg = str(e).strip().splitlines()
+        print(f"{PROG}: error: internal error: {type(e).__name__}: {msg[0] if msg else ''}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

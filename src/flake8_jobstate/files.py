@@ -1,0 +1,360 @@
+"""One file at a time, for the CLI: read (bytes, PEP 263 / BOM aware), check or fix, write atomically.
+
+Everything here returns plain, picklable records (no libcst nodes) so worker processes can send them back.
+Nothing raises: every failure becomes an error string attached to the file's record.
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import difflib
+import io
+import os
+import stat
+import tempfile
+import tokenize
+from dataclasses import dataclass, field
+from typing import Iterator, Optional, Sequence
+
+from . import notebook as nbmod
+from .engine import ParseError, analyze_source, parse
+from .settings import NoqaMap, Settings, file_is_noqa
+
+SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One reported finding, ready to print. ``col`` is 0-based (printed +1, like flake8)."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+    fix: Optional[str] = None  # "safe" | "unsafe" | None: what `fix` could do about it
+    cell: Optional[int] = None  # notebooks: N of cell_N
+
+
+@dataclass
+class FileResult:
+    path: str
+    records: list[Record] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    # fix only
+    changed: bool = False
+    fixed: list[tuple[str, int, Optional[int]]] = field(default_factory=list)  # (code, line, cell)
+    diff: str = ""
+    output: Optional[bytes] = None  # the fixed bytes (stdin mode prints them)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# collecting paths
+
+
+def iter_files(paths: Sequence[str], settings: Settings) -> Iterator[str]:
+    """Files to process, in a stable order. Directories are walked (sorted) for .py/.pyi/.ipynb files;
+    explicitly named files are taken whatever their suffix, unless excluded."""
+    seen: set[str] = set()
+    for p in paths:
+        if p == "-":
+            yield p
+            continue
+        if settings.excluded(p):
+            continue
+        if os.path.isdir(p):
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not settings.excluded(os.path.join(root, d)))
+                for name in sorted(files):
+                    if name.endswith(SOURCE_SUFFIXES):
+                        full = os.path.join(root, name)
+                        if full not in seen and not settings.excluded(full):
+                            seen.add(full)
+                            yield full
+        elif p not in seen:
+            seen.add(p)
+            yield p
+
+
+def is_notebook(path: str) -> bool:
+    return path.endswith(".ipynb")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# reading and decoding
+
+
+class ReadError(Exception):
+    pass
+
+
+def read_bytes(path: str, stdin: Optional[bytes] = None) -> bytes:
+    if stdin is not None:
+        return stdin
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except IsADirectoryError:
+        raise ReadError("is a directory") from None
+    except FileNotFoundError:
+        raise ReadError("no such file") from None
+    except PermissionError:
+        raise ReadError("permission denied") from None
+    except OSError as e:
+        raise ReadError(e.strerror or str(e)) from None
+
+
+@dataclass
+class Decoded:
+    text: str
+    encoding: str  # codec used to encode back (never "utf-8-sig": the BOM is kept apart)
+    bom: bool
+
+
+def decode(data: bytes) -> Decoded:
+    """PEP 263: a BOM or a coding cookie in the first two lines, else UTF-8."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as e:
+        # no usable PEP 263 cookie and the first lines are not UTF-8: say where decoding fails
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as u:
+            raise ReadError(
+                f"cannot decode as utf-8: {u.reason} at byte {u.start} (and no PEP 263 coding cookie)"
+            ) from None
+        raise ReadError(_first_line(str(e))) from None
+    bom = data.startswith(codecs.BOM_UTF8)
+    body = data[len(codecs.BOM_UTF8) :] if bom else data
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    try:
+        text = body.decode(codec)
+    except UnicodeDecodeError as e:
+        raise ReadError(f"cannot decode as {codec}: {e.reason} at byte {e.start + (3 if bom else 0)}") from None
+    except LookupError:
+        raise ReadError(f"unknown encoding {codec!r}") from None
+    return Decoded(text, codec, bom)
+
+
+def encode(d: Decoded, text: str) -> bytes:
+    return (codecs.BOM_UTF8 if d.bom else b"") + text.encode(d.encoding)
+
+
+def _first_line(s: str) -> str:
+    lines = s.strip().splitlines()
+    return lines[0] if lines else s
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# check
+
+
+def _record(path: str, f, line: int, col: int, cell: Optional[int] = None) -> Record:  # noqa: ANN001
+    kind = None
+    if f.fix is not None:
+        kind = "safe" if f.fix.safe else "unsafe"
+    return Record(path, line, col, f.code, f.message, kind, cell)
+
+
+def check_file(path: str, settings: Settings, display: Optional[str] = None, stdin: Optional[bytes] = None) -> FileResult:
+    shown = display or path
+    res = FileResult(shown)
+    try:
+        data = read_bytes(path, stdin)
+        if is_notebook(display or path):
+            _check_notebook(data, settings, shown, res)
+        else:
+            _check_python(data, settings, shown, res)
+    except ReadError as e:
+        res.errors.append(str(e))
+    except nbmod.NotebookError as e:
+        res.errors.append(str(e))
+    except ParseError as e:
+        res.errors.append(f"cannot parse: {e}")
+    except RecursionError:
+        res.errors.append("internal error: nesting too deep")
+    except Exception as e:  # noqa: BLE001 - never a traceback
+        res.errors.append(f"internal error: {type(e).__name__}: {_first_line(str(e))}")
+    res.records.sort(key=lambda r: (r.cell or 0, r.line, r.col, r.code))
+    return res
+
+
+def _check_python(data: bytes, settings: Settings, shown: str, res: FileResult) -> None:
+    dec = decode(data)
+    text = dec.text
+    if file_is_noqa(text):
+        return
+    findings = analyze_source(text, settings.config, shown)
+    noqa = NoqaMap(text)
+    for f in findings:
+        if settings.selected(f.code) and not noqa.suppressed(f.line, f.code):
+            res.records.append(_record(shown, f, f.line, f.col))
+
+
+def _check_notebook(data: bytes, settings: Settings, shown: str, res: FileResult) -> None:
+    nb = nbmod.load(data)
+    findings, errors, source, _ = nbmod.analyze(nb, settings.config, shown)
+    res.errors.extend(errors)
+    if not findings:
+        return
+    if file_is_noqa(source):
+        return
+    noqa = NoqaMap(source)
+    for nf in findings:
+        f = nf.finding
+        if settings.selected(f.code) and not noqa.suppressed(f.line, f.code):
+            res.records.append(_record(shown, f, nf.line, nf.col, nf.cell))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# fix
+
+WRITE, DIFF, CHECK = "write", "diff", "check"
+
+
+def fix_file(
+    path: str, settings: Settings, mode: str = WRITE, display: Optional[str] = None, stdin: Optional[bytes] = None
+) -> FileResult:
+    """Fix one file. ``mode``: WRITE (atomically), DIFF (``res.diff``), CHECK (only ``res.changed``).
+
+    With ``stdin`` nothing is written: WRITE mode leaves the fixed bytes in ``res.output``."""
+    shown = display or path
+    res = FileResult(shown)
+    try:
+        data = read_bytes(path, stdin)
+        if is_notebook(display or path):
+            new_data, old_text, new_text = _fix_notebook(data, settings, shown, res)
+        else:
+            new_data, old_text, new_text = _fix_python(data, settings, shown, res)
+        if res.errors or new_data is None or new_data == data:
+            res.changed = False
+            return res
+        res.changed = True
+        if mode == DIFF:
+            res.diff = "".join(
+                difflib.unified_diff(
+                    old_text.splitlines(keepends=True),
+                    new_text.splitlines(keepends=True),
+                    fromfile=shown if os.path.isabs(shown) else f"a/{shown}",
+                    tofile=shown if os.path.isabs(shown) else f"b/{shown}",
+                )
+            )
+            if res.diff and not res.diff.endswith("\n"):
+                res.diff += "\n\\ No newline at end of file\n"
+        elif mode == WRITE:
+            if stdin is not None:
+                res.output = new_data
+            else:
+                atomic_write(path, new_data)
+    except ReadError as e:
+        res.errors.append(str(e))
+    except nbmod.NotebookError as e:
+        res.errors.append(str(e))
+    except ParseError as e:
+        res.errors.append(f"cannot parse: {e}")
+    except VerifyError as e:
+        res.errors.append(str(e))
+    except OSError as e:
+        res.errors.append(f"cannot write: {e.strerror or e}")
+        res.changed = False
+    except RecursionError:
+        res.errors.append("internal error: nesting too deep")
+    except Exception as e:  # noqa: BLE001 - never a traceback
+        res.errors.append(f"internal error: {type(e).__name__}: {_first_line(str(e))}")
+    if res.errors:
+        res.changed = False
+        res.fixed = []
+    return res
+
+
+def _accept(settings: Settings):  # noqa: ANN202
+    return lambda f: settings.selected(f.code)
+
+
+def _fix_python(data: bytes, settings: Settings, shown: str, res: FileResult):  # noqa: ANN202
+    from .codemod import fix_code
+
+    dec = decode(data)
+    text = dec.text
+    if file_is_noqa(text):
+        return None, text, text
+    new_text, applied, _ = fix_code(text, settings.config, shown, settings.unsafe_fixes, _accept(settings))
+    if new_text == text:
+        return None, text, text
+    verify(text, new_text, settings, shown)
+    res.fixed = [(f.code, f.line, None) for f in applied]
+    try:
+        return encode(dec, new_text), text, new_text
+    except UnicodeEncodeError:
+        raise VerifyError(f"the fixed code cannot be encoded as {dec.encoding}") from None
+
+
+class VerifyError(Exception):
+    pass
+
+
+def verify(old: str, new: str, settings: Settings, shown: str) -> None:
+    """The fixed code must parse (libcst, and ``ast`` when the original compiled) and analyse cleanly."""
+    try:
+        parse(new)
+    except ParseError as e:
+        raise VerifyError(f"the fixed code does not parse ({e}); file left untouched") from None
+    try:
+        ast.parse(old)
+        old_ok = True
+    except (SyntaxError, ValueError):
+        old_ok = False
+    if old_ok:
+        try:
+            ast.parse(new)
+        except (SyntaxError, ValueError) as e:
+            raise VerifyError(f"the fixed code does not compile ({_first_line(str(e))}); file left untouched") from None
+    analyze_source(new, settings.config, shown)
+
+
+def _fix_notebook(data: bytes, settings: Settings, shown: str, res: FileResult):  # noqa: ANN202
+    nb = nbmod.load(data)
+    source, _ = nb.combined()
+    if file_is_noqa(source):
+        return None, nb.text, nb.text
+    new_text, applied, errors = nbmod.fix(nb, settings.config, shown, settings.unsafe_fixes, _accept(settings))
+    if errors:
+        res.errors.extend(errors)
+        return None, nb.text, nb.text
+    if new_text is None:
+        return None, nb.text, nb.text
+    # verify: the new notebook loads, and its combined code parses and analyses
+    new_nb = nbmod.load(nbmod.encode(nb, new_text))
+    new_source, _ = new_nb.combined()
+    verify(source, new_source, settings, shown)
+    res.fixed = [(nf.finding.code, nf.line, nf.cell) for nf in applied]
+    return nbmod.encode(nb, new_text), nb.text, new_text
+
+
+def atomic_write(path: str, data: bytes) -> None:
+    """Write through a temporary file in the same folder and ``os.replace``; keep the file's mode (and owner
+    when permitted). A symlink is followed: its target is replaced, the link stays."""
+    target = os.path.realpath(path)
+    st = os.stat(target)
+    folder = os.path.dirname(target) or "."
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".jobstate-tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        if hasattr(os, "chown"):
+            try:
+                if (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
+                    os.chown(tmp, st.st_uid, st.st_gid)
+            except OSError:
+                pass
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

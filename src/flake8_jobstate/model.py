@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Optional
 
 # ---------------------------------------------------------------------------------------------------------------
 # Enum classes
@@ -385,6 +385,11 @@ class JobKind:
     enum: EnumClass
     state_attr: str = "state"
     is_message: bool = False  # a proto-plus message: ``state=`` in its constructor is a state
+    twin: Optional[EnumClass] = None  # API version unknown: the state is of ``enum`` or of this twin
+
+    @property
+    def enums(self) -> frozenset[EnumClass]:
+        return frozenset({self.enum, self.twin}) if self.twin is not None else frozenset({self.enum})
 
 
 # SDK resource classes of google.cloud.aiplatform (module attribute -> enum).
@@ -526,6 +531,18 @@ def client_method_result(version: str, method: str) -> JobKind | None:
                 if mod == snake:
                     return MESSAGE_CLASSES[f"google.cloud.aiplatform_{version}.types.{mod}.{cls_name}"]
     return None
+
+
+def getter_by_name(method: str) -> JobKind | None:
+    """``<unknown>.get_custom_job(...)``: the GAPIC getter names of Vertex job messages are specific enough to
+    tell the family (JobState or PipelineState) even when the client is not known; the API version is not
+    known, so the value is of either twin (fixes then never spell a member, JS105 still sees the family)."""
+    if not method.startswith("get_"):
+        return None
+    k1, k2 = client_method_result("v1", method), client_method_result("v1beta1", method)
+    if k1 is None or k2 is None:
+        return None
+    return JobKind(k1.name, k1.enum, k1.state_attr, is_message=True, twin=k2.enum)
 
 
 # google-genai: ``genai.Client().batches.get(...)`` / ``.tunings.get(...)`` carry the str JobState.

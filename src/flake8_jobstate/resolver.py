@@ -759,6 +759,10 @@ class Resolver:
             if not isinstance(base, (Path, EnumRef)):
                 return StateVal(frozenset({model.BY_KEY[self.config.state_attributes[attr]]}))
         base = self.resolve(node.value)
+        if base is None or isinstance(base, (Chain, Opaque)):
+            kind = model.getter_by_name(attr)
+            if kind is not None:
+                return BoundMethod(kind)
         if base is None:
             return None
         if isinstance(base, Path):
@@ -771,7 +775,7 @@ class Resolver:
             return None
         if isinstance(base, Obj):
             if attr == base.kind.state_attr:
-                return StateVal(frozenset({base.kind.enum}))
+                return StateVal(base.kind.enums)
             if attr in ("_gca_resource", "gca_resource") and not base.kind.is_message:
                 return Obj(base.kind)
             return None

@@ -234,7 +234,7 @@ def int_uses(ctx: "Context") -> Iterator[tuple[cst.BaseExpression, int, StateVal
             if isinstance(tgt, cst.Attribute):
                 base = ctx.resolve(tgt.value)
                 if isinstance(base, Obj) and base.kind.is_message and tgt.attr.value == base.kind.state_attr:
-                    yield assign.value, i, StateVal(frozenset({base.kind.enum}))
+                    yield assign.value, i, StateVal(base.kind.enums)
     # parameter defaults and returns
     for fn in ctx.sites(cst.FunctionDef):
         for p in list(fn.params.params) + list(fn.params.kwonly_params) + list(fn.params.posonly_params):

@@ -28,7 +28,7 @@ import libcst as cst
 from . import model
 from .model import EnumClass
 from .project import ConstEvaluator
-from .resolver import Chain, IntOf, NameOf, Path, Rendered, StateVal, _consistent, dotted
+from .resolver import Chain, Func, IntOf, NameOf, Path, Rendered, SelfRef, StateVal, _consistent, dotted
 
 if TYPE_CHECKING:
     from .engine import Context
@@ -230,7 +230,7 @@ class Analysis:
 
     def _subject(self, node: cst.BaseExpression) -> Optional[Subject]:
         v = self.resolver.state_of(node)
-        if v is None:
+        if v is None or isinstance(v, Func):
             v = self._extra_state(node)
         if isinstance(v, StateVal):
             if v.literal or not v.classes:
@@ -252,20 +252,31 @@ class Analysis:
 
     def _extra_state(self, node: cst.BaseExpression) -> Optional[StateVal]:
         """Peer evidence from collections the resolver could not build (imported from the source tree, ...)."""
-        r = self.resolver.resolve(node)
-        if not isinstance(r, Chain):
+        key = self._chain_key(node)
+        if key is None:
             return None
         if self._evidence is None:
             self._evidence = self._build_evidence()
-        classes = self._evidence.get((r.tag, r.attrs))
+        classes = self._evidence.get(key)
         if not classes:
             return None
-        theirs = getattr(self.resolver, "_evidence", {}).get((r.tag, r.attrs))
-        if theirs:  # the resolver saw evidence and still said unknown: conflicting
-            return None
+        if key in getattr(self.resolver, "_evidence", {}):
+            return None  # the resolver saw evidence of its own and still said unknown: conflicting
+
         if not _consistent(classes):
             return None
         return StateVal(frozenset(classes))
+
+    def _chain_key(self, node: cst.BaseExpression) -> Optional[tuple[int, tuple[str, ...]]]:
+        """The peer-evidence key of an unknown value: the resolver's Chain, or ``self.<method>`` of a property."""
+        r = self.resolver.resolve(node)
+        if isinstance(r, Chain):
+            return (r.tag, r.attrs)
+        if isinstance(r, Func) and r.returns is None and isinstance(node, cst.Attribute):
+            base = self.resolver.resolve(node.value)
+            if isinstance(base, SelfRef):  # ``self.state`` where ``state`` is an unannotated property
+                return (base.tag, (node.attr.value,))
+        return None
 
     def _build_evidence(self) -> dict[tuple[int, tuple[str, ...]], set[EnumClass]]:
         out: dict[tuple[int, tuple[str, ...]], set[EnumClass]] = {}
@@ -280,15 +291,16 @@ class Analysis:
                 elif not isinstance(op, (cst.In, cst.NotIn)):
                     pairs = []
                 for a, b in pairs:
-                    ka = self.resolver.resolve(a)
-                    if not isinstance(ka, Chain):
+                    key = self._chain_key(a)
+                    if key is None:
                         continue
                     if not isinstance(b, (cst.Name, cst.Attribute, cst.Tuple, cst.List, cst.Set, cst.Call,
                                           cst.BinaryOperation)):
                         continue
                     c = self.consts.consts(b)
                     if c is not None and c.items:
-                        out.setdefault((ka.tag, ka.attrs), set()).update(c.classes)
+                        # each comparison says "one of these classes": together they must agree
+                        out[key] = out[key] & set(c.classes) if key in out else set(c.classes)
                 left = right
         return out
 
@@ -612,11 +624,12 @@ class LoopAnalyser:
 
     # -- run per state -------------------------------------------------------------------------------------
 
-    def _walk(self, nodes: list, s: str, flags: tuple[bool, bool], in_try: bool, in_handler: bool) -> set:
+    def _walk(self, nodes: list, s: str, flags: tuple[bool, bool, bool], in_try: bool, in_handler: bool) -> set:
         """Outcomes of running ``nodes`` with the polled state ``s``.
 
         Outcomes: ("fall", flags), ("cont", flags), ("exit", kind, certain, in_handler, flags).
-        flags = (took a branch that depends on something other than the state, passed a state-decided guard).
+        flags = (took a branch that depends on something other than the state, passed a state-decided guard,
+        went through an ``except`` handler).
         """
         outcomes: set = set()
         live = {flags}
@@ -635,18 +648,17 @@ class LoopAnalyser:
             outcomes.add(("fall", f))
         return outcomes
 
-    def _step(self, n: tuple, s: str, f: tuple[bool, bool], in_try: bool, in_handler: bool) -> Iterable:
+    def _step(self, n: tuple, s: str, f: tuple[bool, bool, bool], in_try: bool, in_handler: bool) -> Iterable:
         tag = n[0]
         if tag == _IF:
             c = n[1]
             v = evaluate(c, s)
             decided = any(True for _ in atoms(c))
             out: set = set()
+            nf = (True, f[1], f[2]) if v is None else (f[0], f[1] or decided, f[2])
             if v is True or v is None:
-                nf = (True, f[1]) if v is None else (f[0], f[1] or decided)
                 out |= self._walk(n[2], s, nf, in_try, in_handler)
             if v is False or v is None:
-                nf = (True, f[1]) if v is None else (f[0], f[1] or decided)
                 out |= self._walk(n[3], s, nf, in_try, in_handler)
             return out
         if tag == _EXIT:
@@ -677,7 +689,7 @@ class LoopAnalyser:
             out |= {o for o in falls if o[0] != "fall"}
             falls = {o for o in falls if o[0] == "fall"}
             for h in handlers:
-                for o in self._walk(h, s, (True, f[1]), in_try, True):
+                for o in self._walk(h, s, (True, f[1], True), in_try, True):
                     if o[0] == "fall":
                         falls.add(o)
                     else:
@@ -719,13 +731,14 @@ class LoopAnalyser:
         sd_stop: set[str] = set()
         for s in cls.members:
             v = evaluate(cond, s)
-            outs = self._walk(body, s, (False, False), False, False) if v is not False else set()
+            outs = self._walk(body, s, (False, False, False), False, False) if v is not False else set()
             exits = [o for o in outs if o[0] == "exit"]
             # JS202: may the loop stop on s at all (handler exits count only when a state test chose them)
             if v is not True or any(not o[3] or o[4][1] for o in exits):
                 may_stop.add(s)
-            # JS203: does it certainly stop on s and go on with the code after the loop
-            certain = v is False or (bool(outs) and all(o[0] == "exit" and o[2] for o in outs))
+            # JS203: does it certainly stop on s and go on with the code after the loop (when nothing raises)
+            plain = [o for o in outs if not (o[3] if o[0] == "exit" else o[1][2])]
+            certain = v is False or (bool(plain) and all(o[0] == "exit" and o[2] for o in plain))
             normal = v is not True or any(o[1] in _NORMAL for o in exits)
             if certain and normal:
                 stops_normally.add(s)
@@ -1001,12 +1014,16 @@ class KnownStates:
         if attribute and target.attr.value not in self.analysis.state_attrs:
             _forget_root(env, root_of(k))
             return
-        self._check(k, value, node, env, block, attribute=attribute)
+        target_classes = None
+        if attribute:
+            subj = self.analysis.subject(target)
+            target_classes = subj.classes if subj is not None and subj.mode == "state" else None
+        self._check(k, value, node, env, block, attribute=attribute, target_classes=target_classes)
 
     def _check(self, k: str, value: cst.BaseExpression, node: cst.CSTNode, env: Env, block: int,
-               attribute: bool) -> None:
+               attribute: bool, target_classes: Optional[frozenset[EnumClass]] = None) -> None:
         prior = env.get(k)
-        dst = self._destination(value, prior)
+        dst = self._destination(value, prior.classes if prior is not None else target_classes)
         if prior is not None and dst is not None and (prior.origin is None or prior.origin == block):
             cls, member = dst
             if compatible(prior.classes, cls) and member in cls.members:
@@ -1019,16 +1036,17 @@ class KnownStates:
         elif dst is not None:
             env[k] = Known(frozenset({dst[1]}), frozenset({dst[0]}), block)
 
-    def _destination(self, value: cst.BaseExpression, prior: Optional[Known]) -> Optional[tuple[EnumClass, str]]:
+    def _destination(self, value: cst.BaseExpression,
+                     classes: Optional[frozenset[EnumClass]]) -> Optional[tuple[EnumClass, str]]:
         c = self.analysis.consts.consts(value)
         if c is None:
             return None
         if len(c.items) == 1 and not c.strs and not c.ints:
             cls, m = next(iter(c.items))
             return (cls, m) if cls.has_machine else None
-        if prior is None:
+        if not classes:
             return None
-        cls = representative(prior.classes)
+        cls = representative(classes)
         if len(c.ints) == 1 and not c.items and not c.strs and cls.kind == model.PROTO:
             m = cls.member_for_int(next(iter(c.ints)))
             return (cls, m) if m is not None else None
@@ -1093,6 +1111,8 @@ def _join(envs: list[Optional[Env]]) -> Optional[Env]:
             continue
         members = frozenset().union(*(x.members for x in entries if x is not None))
         classes = frozenset().union(*(x.classes for x in entries if x is not None))
+        if len(members) >= len(representative(classes).members):
+            continue  # every state is possible again: nothing is known
         out[k] = Known(members, classes, v.origin)
     return out
 

@@ -116,10 +116,14 @@ class ConstEvaluator:
 
     def class_attr(self, class_name: str, attr: str, seen: Optional[set[str]] = None) -> Optional[Consts]:
         """A class attribute of a class defined in this module (bases in this module followed)."""
+        cdef = self.classes().get(class_name)
+        if cdef is not None:
+            values = [v for name, v in _class_level(cdef) if name == attr]
+            if values:
+                return self.consts(values[-1]) if len(values) == 1 else None
         attrs = self.resolver.class_attrs.get(class_name)
         if attrs is not None and attr in attrs:
             return self._from_value(attrs[attr], None)
-        cdef = self.classes().get(class_name)
         if cdef is None:
             return None
         seen = seen if seen is not None else set()
@@ -313,6 +317,19 @@ class ConstEvaluator:
                 return sibling.name_value(attrs[0])
             return sibling.class_attr(attrs[0], attrs[1])
         return None
+
+
+def _class_level(cdef: cst.ClassDef) -> Iterable[tuple[str, cst.BaseExpression]]:
+    """(name, value) of the simple assignments in a class body."""
+    for st in _body(cdef.body):
+        if isinstance(st, cst.SimpleStatementLine):
+            for small in st.body:
+                if isinstance(small, cst.Assign):
+                    for t in small.targets:
+                        if isinstance(t.target, cst.Name):
+                            yield t.target.value, small.value
+                elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
+                    yield small.target.value, small.value
 
 
 def _asname(alias: Union[cst.ImportAlias]) -> Optional[str]:

@@ -230,7 +230,9 @@ class Analysis:
 
     def _subject(self, node: cst.BaseExpression) -> Optional[Subject]:
         v = self.resolver.state_of(node)
-        if v is None or isinstance(v, Func):
+        if isinstance(v, Func) and isinstance(node, cst.Attribute) and isinstance(v.returns, StateVal):
+            v = v.returns  # ``self.state`` where ``state`` is a property annotated ``-> JobState``
+        elif v is None or isinstance(v, Func):
             v = self._extra_state(node)
         if isinstance(v, StateVal):
             if v.literal or not v.classes:

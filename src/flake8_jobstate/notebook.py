@@ -52,6 +52,12 @@ class Cell:
     lines: list[str] = field(default_factory=list)  # masked lines, without newlines
     masked: dict[int, str] = field(default_factory=dict)  # mask id -> original line (no newline)
     ends_with_newline: bool = False
+    dedent: str = ""  # IPython's leading-indent removal: the prefix taken off the lines in ``dedented``
+    dedented: set[int] = field(default_factory=set)
+
+    def col_offset(self, line: int) -> int:
+        """Columns are reported in the original text: add back a removed leading indent."""
+        return len(self.dedent) if (line - 1) in self.dedented else 0
 
 
 @dataclass
@@ -93,44 +99,149 @@ def _split_source(src: Any) -> tuple[str, bool]:
     raise NotebookError("a cell's source is not text")
 
 
+class _Scanner:
+    """Just enough of Python's lexer to know whether a line starts a new statement: open brackets, open
+    strings (triple-quoted ones span lines) and backslash continuations carry over to the next line."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.quote: Optional[str] = None  # the open triple quote, if any
+        self.backslash = False
+
+    @property
+    def at_statement_start(self) -> bool:
+        return self.depth == 0 and self.quote is None and not self.backslash
+
+    def feed(self, line: str) -> None:
+        i, n = 0, len(line)
+        self.backslash = False
+        while i < n:
+            ch = line[i]
+            if self.quote is not None:
+                if ch == "\\":
+                    i += 2
+                    continue
+                if line.startswith(self.quote, i):
+                    i += len(self.quote)
+                    self.quote = None
+                    continue
+                i += 1
+                continue
+            if ch == "#":
+                break
+            if ch in "\"'":
+                triple = line[i : i + 3]
+                if triple in ('"""', "'''"):
+                    self.quote = triple
+                    i += 3
+                    continue
+                j = i + 1
+                while j < n and line[j] != ch:
+                    j += 2 if line[j] == "\\" else 1
+                i = j + 1
+                continue
+            if ch in "([{":
+                self.depth += 1
+            elif ch in ")]}":
+                self.depth = max(0, self.depth - 1)
+            elif ch == "\\" and line[i + 1 :].strip() == "":
+                self.backslash = True
+            i += 1
+
+
+# IPython's automagics and default shell aliases that notebooks use without a % (``cd dir``, ``ls -la``,
+# ``pip install x``): masked when the word is followed by something that cannot continue a Python statement.
+AUTOMAGICS = frozenset(
+    "cd ls ll lf lk ldir lx pwd pip conda env cat cp mv rm mkdir rmdir load_ext reload_ext matplotlib "
+    "autoreload aimport who whos reset history alias unalias bookmark dhist pushd popd store run "
+    "time timeit pinfo pinfo2 psearch sx system gcloud".split()
+)
+_AUTOMAGIC = re.compile(r"([A-Za-z_]\w*)(\s+|$)(.*)$")
+
+
+def _automagic(stripped: str) -> bool:
+    m = _AUTOMAGIC.match(stripped)
+    if not m or m.group(1) not in AUTOMAGICS:
+        return False
+    rest = m.group(3)
+    if not m.group(2):  # a bare word: `pwd`, `ls`, `whos` (a bare name is a no-op in Python anyway)
+        return m.group(1) in ("pwd", "ls", "ll", "whos", "who", "dhist", "popd", "history")
+    if rest[:1] == "." and re.match(r"\.[A-Za-z_]", rest):  # attribute access, not a path like ../ or ./x
+        return False
+    if rest[:1] in ("=", "(", "[", ",", ":", ")", "]", "}", "#") or re.match(r"[-+*/%&|^<>!@]=|==|is\b|in\b|and\b|or\b|if\b|for\b|not\b", rest):
+        return False
+    return True
+
+
+def _leading_indent(lines: list[str]) -> str:
+    """IPython removes the first line's indentation from every line of the cell that starts with it."""
+    m = re.match(r"[ \t]+", lines[0]) if lines else None
+    return m.group(0) if m else ""
+
+
 def _mask(cell: Cell, counter: list[int]) -> None:
     raw_lines = cell.source.split("\n")
     if cell.source.endswith("\n"):
         raw_lines = raw_lines[:-1]
         cell.ends_with_newline = True
+    prefix = _leading_indent(raw_lines)
+    cell.dedent = prefix
+    cell.dedented = set()
+    work: list[str] = []
+    for i, line in enumerate(raw_lines):
+        if prefix and line.startswith(prefix):
+            cell.dedented.add(i)
+            line = line[len(prefix) :]
+        work.append(line)
     lines: list[str] = []
 
-    def placeholder(original: str, indent: str, text: str = "pass") -> str:
+    def placeholder(index: int, indent: str, text: str = "pass") -> str:
         counter[0] += 1
-        cell.masked[counter[0]] = original
+        cell.masked[counter[0]] = raw_lines[index]
         return f"{indent}{text}  # {_MARK}:{counter[0]}"
 
-    first = raw_lines[0].lstrip() if raw_lines else ""
+    # a cell magic may follow comment lines (Colab's "# @title" forms)
+    head = 0
+    while head < len(work) and (not work[head].strip() or work[head].lstrip().startswith("#")):
+        head += 1
+    first = work[head].lstrip() if head < len(work) else ""
+    if not first.startswith("%%"):
+        head, first = 0, (work[0].lstrip() if work else "")
     whole = False
     if first.startswith("%%"):
         name = first[2:].split(None, 1)[0] if len(first) > 2 else ""
         whole = name not in PYTHON_BODY_CELL_MAGICS
+    scanner = _Scanner()
     continuing: Optional[str] = None  # indent of a masked line that ended with a backslash
-    for n, line in enumerate(raw_lines):
+    for n, line in enumerate(work):
         stripped = line.lstrip()
         indent = line[: len(line) - len(stripped)]
-        if whole or (n == 0 and first.startswith("%%")):
-            lines.append(placeholder(line, "") if line.strip() else line)
+        if first.startswith("%%") and n < head:
+            lines.append(line)  # the comment lines above a cell magic
+            continue
+        if whole or (n == head and first.startswith("%%")):
+            lines.append(placeholder(n, "") if line.strip() else line)
             continue
         if continuing is not None:
-            lines.append(placeholder(line, continuing))
+            lines.append(placeholder(n, continuing))
             continuing = continuing if line.rstrip().endswith("\\") else None
             continue
-        m = _ASSIGN_MAGIC.match(line)
-        if m:
-            lines.append(placeholder(line, m.group(1), f"{m.group(2)} = None"))
-        elif stripped.startswith(("!", "%")) or _HELP.match(line):
-            lines.append(placeholder(line, indent))
-        else:
-            lines.append(line)
+        if scanner.at_statement_start:
+            m = _ASSIGN_MAGIC.match(line)
+            if m:
+                lines.append(placeholder(n, m.group(1), f"{m.group(2)} = None"))
+            elif stripped.startswith(("!", "%")) or _HELP.match(line) or _automagic(stripped):
+                lines.append(placeholder(n, indent))
+            else:
+                m = None
+                lines.append(line)
+                scanner.feed(line)
+                continue
+            if line.rstrip().endswith("\\"):
+                continuing = indent
             continue
-        if line.rstrip().endswith("\\"):
-            continuing = indent
+        lines.append(line)
+        scanner.feed(line)
     cell.lines = lines
 
 
@@ -177,25 +288,39 @@ class NotebookFinding:
 
 
 def _parse_with_drops(nb: Notebook) -> tuple[Optional[cst.Module], str, list[tuple[int, int]], list[str]]:
-    """Parse the combined module; a cell that breaks the parse is reported and dropped, then retried."""
+    """Parse the combined module. When that fails, each cell is parsed on its own (IPython compiles cells
+    one by one, so each must parse alone): the cells that do not are reported and left out."""
+    source, where = nb.combined()
+    try:
+        return parse(source), source, where, []
+    except ParseError:
+        pass
     dropped: set[int] = set()
     errors: list[str] = []
-    for _ in range(len(nb.cells) + 1):
-        source, where = nb.combined(frozenset(dropped))
+    for cell in nb.cells:
+        text = "\n".join(cell.lines) + "\n"
         try:
-            return parse(source), source, where, errors
+            parse(text)
         except ParseError as e:
-            cause = e.__cause__
-            line = getattr(cause, "raw_line", None)
-            cell_no = where[line - 1][0] if isinstance(line, int) and 0 < line <= len(where) else None
-            if cell_no is None or cell_no in dropped:
-                errors.append(f"cannot parse the notebook's code: {e}")
-                return None, source, where, errors
-            in_cell = where[line - 1][1]
-            msg = str(e)
-            errors.append(f"cell_{cell_no}:{in_cell}: cannot parse this cell, skipped it ({msg})")
-            dropped.add(cell_no)
-    return None, "", [], errors
+            dropped.add(cell.number)
+            errors.append(f"cell_{cell.number}:{_where(text, e)}; the other cells were checked")
+    source, where = nb.combined(frozenset(dropped))
+    try:
+        return parse(source), source, where, errors
+    except ParseError as e:
+        errors.append(f"cannot parse the notebook's code ({e})")
+        return None, source, where, errors
+
+
+def _where(text: str, e: ParseError) -> str:
+    """``LINE: cannot parse this cell (reason)``: Python's own message is more precise than LibCST's."""
+    try:
+        compile(text, "<cell>", "exec", flags=0x400, dont_inherit=True)  # ast.PyCF_ONLY_AST
+    except SyntaxError as se:
+        return f"{se.lineno or 1}: cannot parse this cell ({se.msg})"
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return f"1: cannot parse this cell ({e})"
 
 
 def analyze(nb: Notebook, config: Config, path: str) -> tuple[list[NotebookFinding], list[str], str, list[tuple[int, int]]]:
@@ -209,10 +334,11 @@ def analyze(nb: Notebook, config: Config, path: str) -> tuple[list[NotebookFindi
     if module is None:
         return [], errors, source, where
     out = []
+    cells = {c.number: c for c in nb.cells}
     for f in analyze_module(module, config, path):
         if 0 < f.line <= len(where):
             cell, line = where[f.line - 1]
-            out.append(NotebookFinding(cell, line, f.col, f))
+            out.append(NotebookFinding(cell, line, f.col + cells[cell].col_offset(line), f))
     return out, errors, source, where
 
 
@@ -230,6 +356,7 @@ def split_fixed(nb: Notebook, fixed: str) -> dict[int, str]:
     for cell in nb.cells:
         originals.update(cell.masked)
     parts: dict[int, list[str]] = {}
+    restored: dict[int, set[int]] = {}  # cell -> indices of lines restored from the original text
     current: Optional[int] = None
     for line in fixed.split("\n"):
         m = re.fullmatch(r"# jobstate-cell (\d+)", line.rstrip("\r"))
@@ -238,8 +365,11 @@ def split_fixed(nb: Notebook, fixed: str) -> dict[int, str]:
             if current in parts:
                 raise NotebookError("cell markers repeated")
             parts[current] = []
+            restored[current] = set()
             continue
         if current is None:
+            if not line.strip():
+                continue
             raise NotebookError("text before the first cell marker")
         mm = _MARK_RE.search(line)
         if mm:
@@ -247,9 +377,12 @@ def split_fixed(nb: Notebook, fixed: str) -> dict[int, str]:
             if key not in originals:
                 raise NotebookError("unknown placeholder")
             line = originals.pop(key)
+            restored[current].add(len(parts[current]))
         parts[current].append(line)
     if originals:
         raise NotebookError("a masked line went missing")
+    if not nb.cells:
+        return {}
     if sorted(parts) != [c.number for c in nb.cells]:
         raise NotebookError("cell markers lost")
     out: dict[int, str] = {}
@@ -258,6 +391,11 @@ def split_fixed(nb: Notebook, fixed: str) -> dict[int, str]:
         # the combined module ends with "\n": the last cell carries one empty trailing element
         if cell is nb.cells[-1] and lines and lines[-1] == "":
             lines = lines[:-1]
+        if cell.dedent:
+            lines = [
+                cell.dedent + ln if i in cell.dedented and i not in restored[cell.number] else ln
+                for i, ln in enumerate(lines)
+            ]
         text = "\n".join(lines)
         if cell.ends_with_newline:
             text += "\n"
@@ -341,6 +479,8 @@ def _add_imports_to_cell(cell: Cell, new_source: str, imports: list[tuple[str, s
         m = _MARK_RE.search(line)
         if m and int(m.group(1)) in probe.masked:
             line = probe.masked[int(m.group(1))]
+        elif probe.dedent and line:
+            line = probe.dedent + line
         out.append(line)
     return "\n".join(out)
 
@@ -354,48 +494,131 @@ def _detect_indent(text: str) -> Optional[int]:
     return len(m.group(1)) if m else None
 
 
-def _dump(value: Any, indent: Optional[int], ensure_ascii: bool, level: int, newline: str) -> str:
-    s = json.dumps(value, indent=indent, ensure_ascii=ensure_ascii)
-    if indent is not None and level:
-        s = s.replace("\n", "\n" + " " * (indent * level))
-    return s.replace("\n", newline)
+_WS = re.compile(r"[ \t\n\r]*")
+_NUMBER_OR_LITERAL = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null")
+
+
+class _Spans:
+    """Where each ``cells[i]["source"]`` value sits in the notebook's text (start, end offsets), found by a
+    small JSON scanner (strings are decoded by the json module's own C scanner)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.sources: dict[int, tuple[int, int]] = {}
+
+    def ws(self, i: int) -> int:
+        return _WS.match(self.text, i).end()  # type: ignore[union-attr]
+
+    def value(self, i: int, path: tuple = ()) -> int:
+        """Skip the JSON value at ``i`` (no leading whitespace); return the offset after it."""
+        t = self.text
+        ch = t[i : i + 1]
+        if ch == '"':
+            return json.decoder.scanstring(t, i + 1)[1]  # type: ignore[attr-defined]
+        if ch == "{":
+            i = self.ws(i + 1)
+            if t[i] == "}":
+                return i + 1
+            while True:
+                key, i = json.decoder.scanstring(t, i + 1)  # type: ignore[attr-defined]
+                i = self.ws(i)
+                if t[i] != ":":
+                    raise ValueError("':' expected")
+                i = self.ws(i + 1)
+                start = i
+                i = self.value(i, path + (key,))
+                if len(path) == 2 and path[0] == "cells" and key == "source":
+                    self.sources[path[1]] = (start, i)
+                i = self.ws(i)
+                if t[i] == ",":
+                    i = self.ws(i + 1)
+                    continue
+                if t[i] == "}":
+                    return i + 1
+                raise ValueError("',' or '}' expected")
+        if ch == "[":
+            i = self.ws(i + 1)
+            if t[i] == "]":
+                return i + 1
+            n = 0
+            while True:
+                i = self.value(i, path + (n,) if path == ("cells",) else path + (None,))
+                n += 1
+                i = self.ws(i)
+                if t[i] == ",":
+                    i = self.ws(i + 1)
+                    continue
+                if t[i] == "]":
+                    return i + 1
+                raise ValueError("',' or ']' expected")
+        m = _NUMBER_OR_LITERAL.match(t, i)
+        if not m:
+            raise ValueError(f"unexpected {ch!r}")
+        return m.end()
+
+    def scan(self) -> dict[int, tuple[int, int]]:
+        i = self.ws(1 if self.text.startswith("\ufeff") else 0)
+        self.value(i)
+        return self.sources
+
+
+def _line_indent(text: str, pos: int) -> str:
+    start = text.rfind("\n", 0, pos) + 1
+    m = re.match(r"[ \t]*", text[start:pos])
+    return m.group(0) if m else ""
+
+
+def _serialize_source(old: str, value: Any, text: str, start: int, indent: Optional[int], newline: str) -> str:
+    """The new ``source`` value in the style of the old one (element layout, escaping)."""
+    if old.isascii():
+        ensure_ascii = "\\u" in old or text.isascii()
+    else:
+        ensure_ascii = False
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=ensure_ascii)
+    items = [json.dumps(v, ensure_ascii=ensure_ascii) for v in value]
+    if not items:
+        return "[]"
+    m = re.match(r"\[([ \t\r\n]*)", old)
+    m_end = re.search(r"([ \t\r\n]*)\]$", old)
+    if old != "[]" and m and m_end:
+        lead, close = m.group(1), m_end.group(1)
+        sep_m = re.search(r'",([ \t\r\n]*)"', old)
+        sep = "," + (sep_m.group(1) if sep_m else lead)
+        return "[" + lead + sep.join(items) + close + "]"
+    # the old list was empty: lay the elements out like the file's other lists
+    if indent is None:
+        return "[" + ", ".join(items) + "]"
+    key_indent = _line_indent(text, start)
+    inner = newline + key_indent + " " * indent
+    return "[" + inner + ("," + inner).join(items) + newline + key_indent + "]"
 
 
 def render(nb: Notebook, changed: dict[int, str]) -> str:
+    """The notebook's text with the changed cells' ``source`` values replaced, every other byte kept."""
     text = nb.text
     indent = _detect_indent(text)
-    ensure_ascii = text.isascii()
-    # "source" of a cell sits at depth 3 (top object > "cells" list > cell object)
-    pieces: list[str] = []
-    cursor = 0
-    ok = True
-    if ok:
-        for cell in nb.cells:
-            original_value = nb.data["cells"][cell.index].get("source", "")
-            old = '"source": ' + _dump(original_value, indent, ensure_ascii, 3, nb.newline)
-            pos = text.find(old, cursor)
-            if pos < 0:
-                ok = False
-                break
-            pieces.append(text[cursor:pos])
-            if cell.number in changed:
-                new_value = _source_value(changed[cell.number], cell.is_list)
-                pieces.append('"source": ' + _dump(new_value, indent, ensure_ascii, 3, nb.newline))
-            else:
-                pieces.append(old)
-            cursor = pos + len(old)
-    if ok:
-        pieces.append(text[cursor:])
-        return "".join(pieces)
+    try:
+        spans = _Spans(text).scan()
+    except (ValueError, IndexError):
+        spans = {}
+    if all(_cell(nb, n).index in spans for n in changed):
+        out = text
+        for n in sorted(changed, key=lambda k: -spans[_cell(nb, k).index][0]):  # right to left
+            cell = _cell(nb, n)
+            start, end = spans[cell.index]
+            value = _source_value(changed[n], cell.is_list)
+            out = out[:start] + _serialize_source(text[start:end], value, text, start, indent, nb.newline) + out[end:]
+        return out
     # fallback: re-serialise everything in the detected style (key order kept)
     data = nb.data
     for cell in nb.cells:
         if cell.number in changed:
             data["cells"][cell.index]["source"] = _source_value(changed[cell.number], cell.is_list)
-    out = json.dumps(data, indent=indent, ensure_ascii=ensure_ascii)
+    dumped = json.dumps(data, indent=indent, ensure_ascii=text.isascii())
     if text.endswith("\n"):
-        out += "\n"
-    return out.replace("\n", nb.newline)
+        dumped += "\n"
+    return dumped.replace("\n", nb.newline)
 
 
 def encode(nb: Notebook, text: str) -> bytes:

@@ -257,8 +257,12 @@ def load(raw: bytes) -> Notebook:
         raise NotebookError(f"invalid notebook JSON: {e.msg} (line {e.lineno})") from None
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise NotebookError("not a notebook (no 'cells' list; nbformat 4 is required)")
-    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-    lang = (meta.get("language_info") or {}).get("name") or (meta.get("kernelspec") or {}).get("language")
+    meta = data.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    info, spec = meta.get("language_info"), meta.get("kernelspec")
+    lang = (info.get("name") if isinstance(info, dict) else None) or (
+        spec.get("language") if isinstance(spec, dict) else None
+    )
     python = not isinstance(lang, str) or lang.lower() in ("python", "python3", "ipython", "ipython3", "")
     cells: list[Cell] = []
     counter = [0]

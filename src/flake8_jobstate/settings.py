@@ -18,7 +18,7 @@ import os
 import re
 import sys
 import tokenize
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from .config import DEFAULT, Config, ConfigError, build_config
@@ -244,10 +244,6 @@ def build_settings(
     )
 
 
-def with_overrides(settings: Settings, **changes: Any) -> Settings:
-    return replace(settings, **changes)
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # excludes
 
@@ -353,8 +349,3 @@ class NoqaMap:
             return True
         listed = tuple(c for c in re.split(r"[,\s]+", codes) if c)
         return code.startswith(listed)
-
-
-def parse_config_options(extra_modules: Any, state_attributes: Any, terminal_states: Any) -> Config:
-    """build_config that also accepts TOML lists (the engine's options are comma-separated strings)."""
-    return build_config(extra_modules, state_attributes, terminal_states)

@@ -27,8 +27,8 @@ import libcst as cst
 
 from . import model
 from .model import EnumClass
-from .project import ConstEvaluator
-from .resolver import Chain, Func, IntOf, NameOf, Path, Rendered, SelfRef, StateVal, _consistent, dotted
+from .project import ConstEvaluator, Consts
+from .resolver import Chain, DictLit, Func, IntOf, NameOf, Path, Rendered, SelfRef, StateVal, _consistent, dotted
 
 if TYPE_CHECKING:
     from .engine import Context
@@ -217,7 +217,7 @@ class Analysis:
         self.state_attrs = STATE_ATTRS | frozenset(ctx.config.state_attributes)
         self._conds: dict[int, Cond] = {}
         self._subjects: dict[int, Optional[Subject]] = {}
-        self._evidence: Optional[dict[tuple[int, tuple[str, ...]], set[EnumClass]]] = None
+        self._evidence: Optional[dict[tuple[int, tuple[str, ...]], list[cst.BaseExpression]]] = None
         self._loops: Optional[list[LoopFacts]] = None
 
     # -- what is a state -----------------------------------------------------------------------------------
@@ -258,14 +258,19 @@ class Analysis:
         if key is None:
             return None
         if self._evidence is None:
-            self._evidence = self._build_evidence()
-        classes = self._evidence.get(key)
-        if not classes:
+            self._evidence = self._index_comparisons()
+        others = self._evidence.get(key)
+        if not others:
             return None
         if key in getattr(self.resolver, "_evidence", {}):
             return None  # the resolver saw evidence of its own and still said unknown: conflicting
-
-        if not _consistent(classes):
+        classes: Optional[set[EnumClass]] = None
+        for b in others:
+            c = self.consts.consts(b)
+            if c is not None and c.items:
+                # each comparison says "one of these classes": together they must agree
+                classes = set(c.classes) if classes is None else classes & set(c.classes)
+        if not classes or not _consistent(classes):
             return None
         return StateVal(frozenset(classes))
 
@@ -280,8 +285,10 @@ class Analysis:
                 return (base.tag, (node.attr.value,))
         return None
 
-    def _build_evidence(self) -> dict[tuple[int, tuple[str, ...]], set[EnumClass]]:
-        out: dict[tuple[int, tuple[str, ...]], set[EnumClass]] = {}
+    def _index_comparisons(self) -> dict[tuple[int, tuple[str, ...]], list[cst.BaseExpression]]:
+        """Unknown value key -> what it is compared with (evaluated only when that key is asked about)."""
+        out: dict[tuple[int, tuple[str, ...]], list[cst.BaseExpression]] = {}
+        kinds = (cst.Name, cst.Attribute, cst.Tuple, cst.List, cst.Set, cst.Call, cst.BinaryOperation)
         for comp in self.ctx.sites(cst.Comparison):
             left = comp.left
             for target in comp.comparisons:
@@ -293,16 +300,10 @@ class Analysis:
                 elif not isinstance(op, (cst.In, cst.NotIn)):
                     pairs = []
                 for a, b in pairs:
-                    key = self._chain_key(a)
-                    if key is None:
-                        continue
-                    if not isinstance(b, (cst.Name, cst.Attribute, cst.Tuple, cst.List, cst.Set, cst.Call,
-                                          cst.BinaryOperation)):
-                        continue
-                    c = self.consts.consts(b)
-                    if c is not None and c.items:
-                        # each comparison says "one of these classes": together they must agree
-                        out[key] = out[key] & set(c.classes) if key in out else set(c.classes)
+                    if isinstance(b, kinds):
+                        key = self._chain_key(a)
+                        if key is not None:
+                            out.setdefault(key, []).append(b)
                 left = right
         return out
 
@@ -377,6 +378,8 @@ class Analysis:
                     return BROKEN
                 return Atom(subj.key, classes, None)  # state compared with another state: not evaluable
         c = self.consts.consts(other)
+        if c is None and not equality:
+            c = self._dict_keys(other)  # ``state in {SUCCEEDED: ..., FAILED: ...}`` tests the keys
         if c is None:
             return Atom(subj.key, classes, None)
         members: set[str] = set()
@@ -405,6 +408,23 @@ class Analysis:
                 return BROKEN  # JS104
             members.add(m)
         return Atom(subj.key, classes, frozenset(members))
+
+    def _dict_keys(self, node: cst.BaseExpression) -> Optional[Consts]:
+        d = node if isinstance(node, cst.Dict) else None
+        if d is None:
+            v = self.resolver.resolve(node)
+            d = v.node if isinstance(v, DictLit) else None
+        if d is None or not d.elements:
+            return None
+        out = Consts()
+        for el in d.elements:
+            if not isinstance(el, cst.DictElement):
+                return None
+            k = self.consts.consts(el.key)
+            if k is None:
+                return None
+            out = out | k
+        return out
 
     def case_cond(self, subject: Optional[Subject], case: cst.MatchCase) -> Cond:
         pat = self._pattern(subject, case.pattern)

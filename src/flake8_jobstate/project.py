@@ -12,6 +12,7 @@ Everything here is conservative: anything not understood evaluates to ``None`` (
 
 from __future__ import annotations
 
+import ast
 import os
 from dataclasses import dataclass
 from typing import Iterable, Optional, Union
@@ -361,7 +362,8 @@ def _top_level(stmts: Iterable[cst.CSTNode], into_blocks: bool = False) -> Itera
 # Sibling modules: found on disk relative to the analysed file, parsed once per process
 # ---------------------------------------------------------------------------------------------------------------
 
-_MAX_BYTES = 1_000_000
+_MAX_BYTES = 300_000  # a constants module is small; huge generated modules are not worth parsing
+_SDK_PACKAGES = frozenset({"google", "vertexai", "agentplatform"})
 
 
 class SourceTree:
@@ -379,6 +381,8 @@ class SourceTree:
         """The evaluator of module ``parts`` imported (at ``level``) from the file ``from_path``."""
         if not parts or any(not p.isidentifier() for p in parts):
             return None
+        if level == 0 and parts[0] in _SDK_PACKAGES:
+            return None  # the SDKs' own constants are facts of the model (SDK_SETS), never read from disk
         for base in self._bases(from_path, level):
             for candidate in (os.path.join(base, *parts) + ".py", os.path.join(base, *parts, "__init__.py")):
                 if os.path.isfile(candidate):
@@ -415,31 +419,52 @@ class SourceTree:
         try:
             with open(path, encoding="utf-8") as f:
                 source = f.read()
-            module = cst.parse_module(source)
-        except (OSError, UnicodeDecodeError, cst.ParserSyntaxError, RecursionError, ValueError):
+            module = cst.parse_module(_reduce(source))
+        except (OSError, UnicodeDecodeError, SyntaxError, cst.ParserSyntaxError, RecursionError, ValueError):
             return None
-        reduced = _reduce(module)
-        resolver = Resolver(reduced, config).run()
-        ev = ConstEvaluator(reduced, resolver, path, config, depth)
+        resolver = Resolver(module, config).run()
+        ev = ConstEvaluator(module, resolver, path, config, depth)
         self._modules[key] = ev
         return ev
 
 
-def _reduce(module: cst.Module) -> cst.Module:
-    """Only what defines module- and class-level constants: simple statements and class bodies."""
-    keep: list[cst.BaseStatement] = []
-    for stmt in module.body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            keep.append(stmt)
-        elif isinstance(stmt, cst.ClassDef):
-            inner = [s for s in _body(stmt.body) if isinstance(s, cst.SimpleStatementLine)]
-            if not inner:
-                inner = [cst.SimpleStatementLine(body=[cst.Pass()])]
-            keep.append(stmt.with_changes(body=cst.IndentedBlock(body=inner)))
-        elif isinstance(stmt, (cst.If, cst.Try)):
-            # ``try: from x import y`` / ``if TYPE_CHECKING:``: keep the imports and constants of the first block
-            keep.extend(s for s in _body(stmt.body) if isinstance(s, cst.SimpleStatementLine))
-    return module.with_changes(body=keep)
+def _reduce(source: str) -> str:
+    """The source of only what defines module- and class-level constants: imports, simple assignments and
+    class bodies reduced to their simple assignments (found with ``ast``, which is much cheaper than parsing
+    the whole module with libcst; the reduced text is small)."""
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+
+    def segment(node: ast.stmt, indent: str = "") -> str:
+        assert node.end_lineno is not None and node.end_col_offset is not None
+        chunk = lines[node.lineno - 1 : node.end_lineno]
+        if len(chunk) == 1:
+            text = chunk[0][node.col_offset : node.end_col_offset]
+        else:
+            text = chunk[0][node.col_offset :] + "".join(chunk[1:-1]) + chunk[-1][: node.end_col_offset]
+        return indent + text + "\n"
+
+    def simple(node: ast.stmt) -> bool:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            return True
+        if isinstance(node, ast.Assign):
+            return all(isinstance(t, ast.Name) for t in node.targets)
+        return isinstance(node, ast.AnnAssign) and node.value is not None and isinstance(node.target, ast.Name)
+
+    out: list[str] = []
+    for node in tree.body:
+        if simple(node):
+            out.append(segment(node))
+        elif isinstance(node, ast.ClassDef):
+            bases = [ast.unparse(b) for b in node.bases if isinstance(b, (ast.Name, ast.Attribute))]
+            out.append(f"class {node.name}({', '.join(bases)}):\n" if bases else f"class {node.name}:\n")
+            body = [segment(b, "    ") for b in node.body if simple(b) and not isinstance(b, (ast.Import, ast.ImportFrom))]
+            out.extend(body or ["    pass\n"])
+        elif isinstance(node, (ast.If, ast.Try)):
+            # ``try: from x import y`` / ``if TYPE_CHECKING:``: the imports and constants of the first block
+            out.extend(segment(b) for b in node.body if simple(b) and b.col_offset == node.body[0].col_offset
+                       and "\n" not in segment(b).rstrip("\n"))
+    return "".join(out)
 
 
 TREE = SourceTree()

@@ -87,6 +87,7 @@ class ConstEvaluator:
         self.depth = depth
         self._memo: dict[int, Optional[Consts]] = {}
         self._busy: set[int] = set()
+        self._busy_names: set[str] = set()
         self._tags: Optional[dict[int, cst.BaseExpression]] = None
         self._classes: Optional[dict[str, cst.ClassDef]] = None
         self._class_ids: Optional[dict[int, cst.ClassDef]] = None
@@ -110,10 +111,16 @@ class ConstEvaluator:
 
     def name_value(self, name: str) -> Optional[Consts]:
         """The constants a module-level name holds at the end of the module (for importers)."""
-        v = self.resolver.module_scope.env.get(name)
-        if isinstance(v, Path):
-            return self._imported_chain(name)
-        return self._from_value(v, None)
+        if name in self._busy_names:  # an import cycle
+            return None
+        self._busy_names.add(name)
+        try:
+            v = self.resolver.module_scope.env.get(name)
+            if isinstance(v, Path):
+                return self._imported_chain(name)
+            return self._from_value(v, None)
+        finally:
+            self._busy_names.discard(name)
 
     def class_attr(self, class_name: str, attr: str, seen: Optional[set[str]] = None) -> Optional[Consts]:
         """A class attribute of a class defined in this module (bases in this module followed)."""

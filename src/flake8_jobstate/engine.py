@@ -8,6 +8,7 @@ reported something, on the very same tree (``unsafe_skip_copy``), so node identi
 
 from __future__ import annotations
 
+import ast
 import logging
 import re
 from dataclasses import dataclass
@@ -132,11 +133,125 @@ def parse(source: str) -> cst.Module:
         raise ParseError(_one_line(e)) from e
 
 
-def analyze_source(source: str, config: Config = DEFAULT, path: str = "<stdin>") -> list[Finding]:
-    """Findings for one file's text; raises ParseError when libcst cannot parse it."""
+def analyze_source(
+    source: str, config: Config = DEFAULT, path: str = "<stdin>", tree: Optional[ast.AST] = None
+) -> list[Finding]:
+    """Findings for one file's text; raises ParseError when libcst cannot parse it.
+
+    ``tree`` is the file's ``ast`` when the caller already has it (flake8 does); it is used to leave out
+    the functions that cannot hold a finding before the (more costly) libcst parse.
+    """
     if not prefilter(source, config):
         return []
-    return analyze_module(parse(source), config, path)
+    return analyze_module(parse(prune(source, config, tree)), config, path)
+
+
+_RELEVANT = re.compile(r"(?i)state")
+_RETURNS_OBJECT = re.compile(r"Job|Pipeline|Client|State")
+_ATTR_ASSIGN = re.compile(r"\b(?:self|cls)\.(\w+)\s*(?::[^=\n]*)?(?:[-+*/%&|^@]|//|<<|>>|\*\*)?=(?!=)")
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def prune(source: str, config: Config = DEFAULT, tree: Optional[ast.AST] = None) -> str:
+    """The source with the functions and methods that cannot hold a finding blanked out, line for line.
+
+    Every finding involves a state, so its code spells ``state`` in some case (``.state``, ``JobState``,
+    ``_JOB_COMPLETE_STATES``, ``state=``), a configured name, or a module/class-level name bound by a statement
+    that does. Functions whose return annotation names a job, pipeline, client or state are kept too (their
+    callers resolve through them). A module-level function or a method whose code
+    (its docstring aside) spells none of these is replaced by a one-line stub ``def name(*a, **k): pass`` (so
+    the name stays bound, and nothing unknown becomes known) followed by blank lines, so every kept line keeps
+    its number and columns. A method that assigns ``self.x``/``cls.x`` is kept when kept code reads ``.x``
+    (class attributes must see every assignment). Without a usable ``ast`` (syntax error), the source is returned unchanged.
+    """
+    if tree is None:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return source
+    body = getattr(tree, "body", None)
+    if not body:
+        return source
+    lines = _LINES.findall(source)
+    extra = [w for w in list(config.state_attributes) + [m.rsplit(".", 1)[-1] for m in config.extra_modules] if w]
+    spans: list[tuple[int, int, str]] = []
+
+    def relevant(fn: ast.AST, start: int) -> bool:
+        end = getattr(fn, "end_lineno", None) or start
+        first = start
+        fbody = getattr(fn, "body", [])
+        if fbody and isinstance(fbody[0], ast.Expr) and isinstance(getattr(fbody[0], "value", None), ast.Constant) \
+                and isinstance(fbody[0].value.value, str):
+            head = "".join(lines[start - 1 : fbody[0].lineno - 1])
+            if _RELEVANT.search(head) or any(w in head for w in extra):
+                return True
+            first = (fbody[0].end_lineno or fbody[0].lineno) + 1
+        text = "".join(lines[first - 1 : end])
+        if _RELEVANT.search(text) or any(w in text for w in extra):
+            kept_texts.append(text)
+            return True
+        attrs = _ATTR_ASSIGN.findall(text)
+        if attrs:
+            with_attrs.append((attrs, start, end, getattr(fn, "name", "")))
+            return True  # decided below, once every relevant text is known
+        returns = getattr(fn, "returns", None)
+        if returns is not None and returns.end_lineno is not None and fbody and fbody[0].lineno > returns.end_lineno:
+            # ``-> CustomJob`` / ``-> JobServiceClient``: callers resolve through the annotation, so keep the
+            # signature and stub the body
+            ann = "".join(lines[returns.lineno - 1 : returns.end_lineno])
+            if _RETURNS_OBJECT.search(ann):
+                bodies.append((fbody[0].lineno, end))
+                return True
+        return False
+
+    def consider(stmts: list, in_class: bool) -> None:
+        for st in stmts:
+            if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                start = min([d.lineno for d in st.decorator_list] + [st.lineno])
+                if not relevant(st, start) and st.end_lineno:
+                    spans.append((start, st.end_lineno, st.name))
+            elif isinstance(st, ast.ClassDef):
+                consider(st.body, True)
+
+    # names bound at module or class level by a statement that involves a state count as state words
+    for st in body:
+        for node in [st] + (list(st.body) if isinstance(st, ast.ClassDef) else []):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.end_lineno:
+                text = "".join(lines[node.lineno - 1 : node.end_lineno])
+                if _RELEVANT.search(text):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    extra.extend(t.id for t in targets if isinstance(t, ast.Name))
+    kept_texts: list[str] = []
+    with_attrs: list[tuple[list[str], int, int, str]] = []
+    bodies: list[tuple[int, int]] = []
+    consider(body, False)
+    # a method that only assigns ``self.x`` matters when some kept code reads that ``x``
+    kept = "".join(kept_texts)
+    for attrs, start, end, name in with_attrs:
+        if not any(re.search(rf"\.{re.escape(a)}\b", kept) for a in attrs):
+            spans.append((start, end, name))
+    spans.sort()
+    if not spans and not bodies:
+        return source
+    for start, end in bodies:
+        first = lines[start - 1]
+        indent = first[: len(first) - len(first.lstrip(" \t"))]
+        eol = first[len(first.rstrip("\r\n")) :] or "\n"
+        lines[start - 1] = f"{indent}pass{eol}"
+        for i in range(start, end):
+            ln = lines[i]
+            lines[i] = ln[len(ln.rstrip("\r\n")) :]
+    for start, end, name in spans:
+        if end > len(lines):
+            return source
+        first = lines[start - 1]
+        indent = first[: len(first) - len(first.lstrip(" \t"))]
+        eol = first[len(first.rstrip("\r\n")) :] or "\n"
+        lines[start - 1] = f"{indent}def {name}(*a, **k): pass{eol}"
+        for i in range(start, end):
+            ln = lines[i]
+            lines[i] = ln[len(ln.rstrip("\r\n")) :]
+    return "".join(lines)
 
 
 def _one_line(e: BaseException) -> str:

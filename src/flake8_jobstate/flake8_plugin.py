@@ -31,6 +31,7 @@ class Plugin:
     config: ClassVar[Config] = DEFAULT
 
     def __init__(self, tree: ast.AST, lines: Sequence[str], filename: str) -> None:
+        self.tree = tree
         self.lines = lines
         self.filename = filename
 
@@ -55,7 +56,7 @@ class Plugin:
         if not prefilter(source, self.config):
             return
         try:
-            findings = analyze_source(source, self.config, self.filename)
+            findings = analyze_source(source, self.config, self.filename, self.tree)
         except ParseError as e:
             LOG.warning("flake8-jobstate: skipped %s: libcst could not parse it (%s)", self.filename, e)
             return

@@ -1,0 +1,66 @@
+"""Pruning (functions that cannot hold a finding are stubbed before the libcst parse) changes no finding."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from flake8_jobstate.engine import analyze_module, parse, prune
+from expectations import FIXTURES, config_of, fixture_files
+
+
+def _findings(source, cfg, path):
+    return [(f.line, f.col, f.text) for f in analyze_module(parse(source), cfg, path)]
+
+
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_pruned_findings_equal_full_findings(path):
+    source = path.read_text(encoding="utf-8")
+    cfg = config_of(source)
+    pruned = prune(source, cfg)
+    assert pruned.count("\n") == source.count("\n")
+    ast.parse(pruned)
+    assert _findings(pruned, cfg, str(path)) == _findings(source, cfg, str(path))
+
+
+def test_irrelevant_functions_are_stubbed_line_for_line():
+    source = (
+        "from google.cloud import aiplatform\r\n"
+        "class Hook:\r\n"
+        "\tdef unrelated(self, x):\r\n"
+        '\t\t"""Talks about the job state in its docstring only."""\r\n'
+        "\t\treturn x + 1\r\n"
+        "\tdef get_job(self, name) -> aiplatform.CustomJob:\r\n"
+        "\t\tlong = 1\r\n"
+        "\t\treturn aiplatform.CustomJob.get(name)\r\n"
+        "\tdef wait(self, name):\r\n"
+        "\t\treturn self.get_job(name).state == 4\r\n"
+    )
+    pruned = prune(source)
+    assert pruned.splitlines(True)[2] == "\tdef unrelated(*a, **k): pass\r\n"
+    assert pruned.splitlines(True)[3:5] == ["\r\n", "\r\n"]
+    assert pruned.splitlines(True)[5] == source.splitlines(True)[5]  # signature kept, body stubbed
+    assert pruned.splitlines(True)[6] == "\t\tpass\r\n"
+    assert pruned.splitlines(True)[8:] == source.splitlines(True)[8:]
+    assert [(f.line, f.code) for f in analyze_module(parse(pruned))] == [(10, "JS101")]
+
+
+def test_self_attribute_writers_are_kept_when_read():
+    source = (
+        "from google.cloud.aiplatform_v1 import JobState\n"
+        "class W:\n"
+        "    def setup(self):\n"
+        "        self.done = object()\n"
+        "    def other(self):\n"
+        "        self.unrelated = 1\n"
+        "    def wait(self, job):\n"
+        "        return job.state in self.done\n"
+    )
+    pruned = prune(source)
+    assert "self.done = object()" in pruned
+    assert "self.unrelated" not in pruned
+
+
+def test_syntax_error_is_returned_unchanged():
+    assert prune("def f(:\n  state\n") == "def f(:\n  state\n"

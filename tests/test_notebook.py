@@ -124,8 +124,23 @@ def test_check_cli(tmp_path: Path):
     ]
     r = run_cli(["check", "--select", "JS1", "--format", "json", "nb.ipynb"], tmp_path)
     assert json.loads(r.stdout)["findings"][0]["cell"] == 3
+    # github and sarif point into the .ipynb text: the JSON line holding the code line
+    text = (tmp_path / "nb.ipynb").read_text()
+    json_line_cell3 = text[: text.index('"source": "%%time')].count("\n") + 1
+    json_line_cell5 = text[: text.index('"if job.state == 5:')].count("\n") + 1
     r = run_cli(["check", "--select", "JS1", "--format", "github", "nb.ipynb"], tmp_path)
-    assert r.stdout.startswith("::error file=nb.ipynb,line=2,col=25,title=JS101 (cell_3)::cell_3:2:25: raw int 4")
+    lines = r.stdout.splitlines()
+    assert lines[0] == (f"::error file=nb.ipynb,line={json_line_cell3},title=JS101 (cell_3)::cell_3:2:25: raw int 4 "
+                        "used as JobState; use JobState.JOB_STATE_SUCCEEDED (flake8-jobstate fix)")
+    assert lines[-1].startswith(f"::error file=nb.ipynb,line={json_line_cell5},title=JS101 (cell_5)::cell_5:4:17:")
+    r = run_cli(["check", "--select", "JS1", "--format", "sarif", "nb.ipynb"], tmp_path)
+    doc = json.loads(r.stdout)
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+    assert not list(jsonschema.Draft4Validator(schema).iter_errors(doc))
+    res = doc["runs"][0]["results"]
+    assert res[-1]["locations"][0]["physicalLocation"]["region"] == {"startLine": json_line_cell5}
+    assert res[-1]["properties"] == {"cell": 5, "lineInCell": 4, "columnInCell": 17}
     # folders: notebooks are found next to .py files; checkpoints are excluded
     (tmp_path / ".ipynb_checkpoints").mkdir()
     write_nb(tmp_path / ".ipynb_checkpoints" / "nb-checkpoint.ipynb", SAMPLE)

@@ -35,6 +35,7 @@ class Record:
     message: str
     fix: Optional[str] = None  # "safe" | "unsafe" | None: what `fix` could do about it
     cell: Optional[int] = None  # notebooks: N of cell_N
+    file_line: Optional[int] = None  # notebooks: the line of the .ipynb (JSON) text holding that code line
 
 
 @dataclass
@@ -150,11 +151,12 @@ def _first_line(s: str) -> str:
 # check
 
 
-def _record(path: str, f, line: int, col: int, cell: Optional[int] = None) -> Record:  # noqa: ANN001
+def _record(path: str, f, line: int, col: int, cell: Optional[int] = None,  # noqa: ANN001
+            file_line: Optional[int] = None) -> Record:
     kind = None
     if f.fix is not None:
         kind = "safe" if f.fix.safe else "unsafe"
-    return Record(path, line, col, f.code, f.message, kind, cell)
+    return Record(path, line, col, f.code, f.message, kind, cell, file_line)
 
 
 def check_file(path: str, settings: Settings, display: Optional[str] = None, stdin: Optional[bytes] = None) -> FileResult:
@@ -183,9 +185,9 @@ def check_file(path: str, settings: Settings, display: Optional[str] = None, std
 def _check_python(data: bytes, settings: Settings, shown: str, res: FileResult) -> None:
     dec = decode(data)
     text = dec.text
-    if file_is_noqa(text):
-        return
     findings = analyze_source(text, settings.config, shown)
+    if not findings or file_is_noqa(text):
+        return
     noqa = NoqaMap(text)
     for f in findings:
         if settings.selected(f.code) and not noqa.suppressed(f.line, f.code):
@@ -201,10 +203,11 @@ def _check_notebook(data: bytes, settings: Settings, shown: str, res: FileResult
     if file_is_noqa(source):
         return
     noqa = NoqaMap(source)
+    lines = nbmod.LineMap(nb)
     for nf in findings:
         f = nf.finding
         if settings.selected(f.code) and not noqa.suppressed(f.line, f.code):
-            res.records.append(_record(shown, f, nf.line, nf.col, nf.cell))
+            res.records.append(_record(shown, f, nf.line, nf.col, nf.cell, lines.file_line(nf.cell, nf.line)))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -76,6 +76,7 @@ def to_json(results: Sequence[FileResult]) -> str:
             }
             if r.cell is not None:
                 item["cell"] = r.cell
+                item["file_line"] = r.file_line
             findings.append(item)
     errors = [{"path": res.path, "message": e} for res in results for e in res.errors]
     return json.dumps({"version": __version__, "findings": findings, "errors": errors}, indent=2) + "\n"
@@ -120,7 +121,10 @@ def to_sarif(results: Sequence[FileResult]) -> str:
     for res in results:
         for r in res.records:
             text = r.message if r.cell is None else f"cell_{r.cell}: {r.message}"
-            region = {"startLine": r.line, "startColumn": r.col + 1}
+            if r.cell is None:
+                region = {"startLine": r.line, "startColumn": r.col + 1}
+            else:  # a notebook: the line of the .ipynb text that holds the code line
+                region = {"startLine": r.file_line or 1}
             result: dict[str, Any] = {
                 "ruleId": r.code,
                 "level": "error",
@@ -137,7 +141,7 @@ def to_sarif(results: Sequence[FileResult]) -> str:
             if r.code in index:
                 result["ruleIndex"] = index[r.code]
             if r.cell is not None:
-                result["properties"] = {"cell": r.cell}
+                result["properties"] = {"cell": r.cell, "lineInCell": r.line, "columnInCell": r.col + 1}
             sarif_results.append(result)
     notifications = [
         {"level": "error", "message": {"text": f"{res.path}: {e}"}} for res in results for e in res.errors
@@ -187,10 +191,11 @@ def github_lines(results: Iterable[FileResult]) -> Iterable[str]:
         for r in res.records:
             title = r.code if r.cell is None else f"{r.code} (cell_{r.cell})"
             msg = r.message if r.cell is None else f"cell_{r.cell}:{r.line}:{r.col + 1}: {r.message}"
-            props = (
-                f"file={_escape_property(_uri(r.path))},line={r.line},col={r.col + 1},"
-                f"title={_escape_property(title)}"
-            )
+            if r.cell is None:
+                where = f"line={r.line},col={r.col + 1}"
+            else:  # a notebook: annotate the line of the .ipynb text that holds the code line
+                where = f"line={r.file_line or 1}"
+            props = f"file={_escape_property(_uri(r.path))},{where},title={_escape_property(title)}"
             yield f"::error {props}::{_escape_data(msg)}"
         for e in res.errors:
             yield f"::error file={_escape_property(_uri(res.path))},title=flake8-jobstate::{_escape_data(e)}"

@@ -566,6 +566,45 @@ class _Spans:
         return self.sources
 
 
+class LineMap:
+    """Which line of the notebook's JSON text holds a cell's code line (for SARIF and GitHub annotations,
+    which point into the file as stored). A list-of-lines ``source`` has one JSON string per code line; a
+    single-string ``source`` maps every code line to the line where the string starts."""
+
+    def __init__(self, nb: Notebook) -> None:
+        self.nb = nb
+        self._spans: Optional[dict[int, tuple[int, int]]] = None
+
+    def file_line(self, cell_number: int, line: int) -> Optional[int]:
+        if self._spans is None:
+            try:
+                self._spans = _Spans(self.nb.text).scan()
+            except (ValueError, IndexError):
+                self._spans = {}
+        cell = next((c for c in self.nb.cells if c.number == cell_number), None)
+        if cell is None or cell.index not in self._spans:
+            return None
+        text = self.nb.text
+        start, end = self._spans[cell.index]
+        pos = start
+        if cell.is_list:
+            # the (line-1)th string element of the list
+            i, k = start + 1, 0
+            while i < end:
+                i = _WS.match(text, i).end()  # type: ignore[union-attr]
+                if text[i : i + 1] != '"':
+                    break
+                if k == line - 1:
+                    pos = i
+                    break
+                i = json.decoder.scanstring(text, i + 1)[1]  # type: ignore[attr-defined]
+                i = _WS.match(text, i).end()  # type: ignore[union-attr]
+                if text[i : i + 1] == ",":
+                    i += 1
+                k += 1
+        return text.count("\n", 0, pos) + 1
+
+
 def _line_indent(text: str, pos: int) -> str:
     start = text.rfind("\n", 0, pos) + 1
     m = re.match(r"[ \t]*", text[start:pos])

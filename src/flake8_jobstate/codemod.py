@@ -16,6 +16,7 @@ fixed point: running the codemod again changes nothing.
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Callable, Optional, Sequence
 
 import libcst as cst
@@ -27,6 +28,7 @@ from .engine import analyze_module, prefilter
 from .rules.base import Edit, Finding, Fix
 
 MAX_PASSES = 4
+_SETTINGS_CACHE: dict = {}
 
 Accept = Callable[[Finding], bool]
 
@@ -91,13 +93,17 @@ class JobStateCodemod(VisitorBasedCodemodCommand):
     # -- configuration: explicit Config > codemod options > [tool.flake8-jobstate] next to the file ------------
 
     def _settings(self):  # noqa: ANN202 - (Config, accept)
-        from .settings import Settings, build_settings
+        from .settings import build_settings
 
         filename = self.context.filename
         if self._explicit_config is not None:
             return self._explicit_config, self._accept
-        opts = dict(zip(("extra_modules", "state_attributes", "terminal_states"), self._options))
-        settings: Settings = build_settings(opts, [filename] if filename else [])
+        folder = os.path.dirname(os.path.abspath(filename)) if filename else os.getcwd()
+        key = (folder, self._options)
+        settings = _SETTINGS_CACHE.get(key)
+        if settings is None:  # LibCST's runner calls us once per file: read pyproject.toml once per folder
+            opts = dict(zip(("extra_modules", "state_attributes", "terminal_states"), self._options))
+            settings = _SETTINGS_CACHE[key] = build_settings(opts, [folder])
         accept = self._accept
         if accept is None:
             accept = lambda f: settings.selected(f.code)  # noqa: E731

@@ -20,6 +20,7 @@ Three layers, all conservative (anything not understood is "unknown", and unknow
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Union
 
@@ -28,7 +29,7 @@ import libcst as cst
 from . import model
 from .model import EnumClass
 from .project import ConstEvaluator, Consts
-from .resolver import Chain, DictLit, Func, IntOf, NameOf, Path, Rendered, SelfRef, StateVal, _consistent, dotted
+from .resolver import Chain, Coll, DictLit, Func, IntOf, NameOf, Path, Rendered, SelfRef, StateVal, _consistent, dotted
 
 if TYPE_CHECKING:
     from .engine import Context
@@ -447,8 +448,23 @@ class Analysis:
 
     def loops(self) -> list["LoopFacts"]:
         if self._loops is None:
-            self._loops = LoopAnalyser(self).run()
+            self._loops = LoopAnalyser(self).run() if self._may_test_states() else []
         return self._loops
+
+    def _may_test_states(self) -> bool:
+        """Cheap: could any comparison or match of this file test a state? (else no loop is analysed)"""
+        if self.ctx.sites(cst.Match):
+            return True
+        r = self.resolver
+        for comp in self.ctx.sites(cst.Comparison):
+            sides = [comp.left] + [t.comparator for t in comp.comparisons]
+            for side in sides:
+                v = r.resolve(side)
+                if isinstance(v, (StateVal, Coll, NameOf, IntOf, Rendered, Path, DictLit)):
+                    return True
+                if isinstance(v, Chain) and r.state_of(side) is not None:
+                    return True
+        return False
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -477,8 +493,30 @@ def small_statements(stmt: cst.CSTNode) -> list[cst.CSTNode]:
     return [stmt]
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_SKIP_FIELDS = frozenset({"lpar", "rpar", "whitespace", "whitespace_before", "whitespace_after", "header", "footer",
+                          "leading_lines", "lines_after_decorators", "trailing_whitespace", "comma", "dot", "semicolon"})
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The child nodes that can hold code (much cheaper than libcst's ``node.children``)."""
+    names = _FIELDS.get(type(node))
+    if names is None:
+        names = _FIELDS[type(node)] = tuple(
+            f.name for f in dataclasses.fields(node) if f.name not in _SKIP_FIELDS  # type: ignore[arg-type]
+        )
+    for name in names:
+        v = getattr(node, name)
+        if isinstance(v, cst.CSTNode):
+            yield v
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                if isinstance(x, cst.CSTNode):
+                    yield x
+
+
 def calls_in(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Call/Yield/Await nodes in an expression or simple statement (not inside lambdas)."""
+    """Call/Yield nodes in an expression or statement (not inside lambdas)."""
     stack = [node]
     while stack:
         n = stack.pop()
@@ -486,7 +524,7 @@ def calls_in(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
             yield n
         if isinstance(n, cst.Lambda):
             continue
-        stack.extend(n.children)
+        stack.extend(children(n))
 
 
 _EXIT_FUNCS = frozenset({"sys.exit", "exit", "quit", "os._exit", "os.abort"})
@@ -501,6 +539,16 @@ def _callee(call: cst.Call) -> tuple[str, str]:
     if isinstance(call.func, cst.Name):
         return d, call.func.value
     return d, ""
+
+
+def _waits(body: cst.CSTNode) -> bool:
+    """Whether a loop body sleeps or waits (``time.sleep``, ``await asyncio.sleep``, ``event.wait``...)."""
+    for n in calls_in(body):
+        if isinstance(n, cst.Call):
+            last = _callee(n)[1].lower()
+            if "sleep" in last or last in ("wait", "wait_for", "poll", "backoff"):
+                return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -541,7 +589,8 @@ class LoopAnalyser:
             loops.append((node, "while"))
         for node in ctx.sites(cst.For):
             kind = self._for_kind(node)
-            if kind is not None:
+            # ``for i in range(len(jobs))`` searches; a bounded poll sleeps (or waits) between attempts
+            if kind == "count" or (kind == "range" and _waits(node.body)):
                 loops.append((node, kind))
         compiled = []
         for node, kind in loops:
@@ -1194,5 +1243,5 @@ def _touched_block(stmts: list[cst.CSTNode]) -> set[str]:
                 d = dotted(arg.value)
                 if d:
                     out.add(d.split(".")[0])
-        stack.extend(n.children)
+        stack.extend(children(n))
     return out

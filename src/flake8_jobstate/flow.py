@@ -541,6 +541,21 @@ def _callee(call: cst.Call) -> tuple[str, str]:
     return d, ""
 
 
+def _has_exit(nodes: list) -> bool:
+    """Whether a compiled block can leave the iteration early (exit, continue)."""
+    for n in nodes:
+        tag = n[0]
+        if tag in (_EXIT, _CONT):
+            return True
+        if tag == _IF and (_has_exit(n[2]) or _has_exit(n[3])):
+            return True
+        if tag == _TRY and (_has_exit(n[1]) or any(_has_exit(h) for h in n[2]) or _has_exit(n[3]) or _has_exit(n[4])):
+            return True
+        if tag == _LOOP and (_has_exit(n[1]) or _has_exit(n[2])):
+            return True
+    return False
+
+
 def _waits(body: cst.CSTNode) -> bool:
     """Whether a loop body sleeps or waits (``time.sleep``, ``await asyncio.sleep``, ``event.wait``...)."""
     for n in calls_in(body):
@@ -581,6 +596,7 @@ class LoopAnalyser:
         self.nested: set[int] = set()
         self._compiled: dict[tuple[int, bool], list] = {}
         self._conds: list[Cond] = []  # conds seen while compiling the current loop
+        self._guarding: list[Cond] = []  # those of them that decide whether an exit or continue is reached
 
     def run(self) -> list[LoopFacts]:
         ctx = self.a.ctx
@@ -594,12 +610,12 @@ class LoopAnalyser:
                 loops.append((node, kind))
         compiled = []
         for node, kind in loops:
-            self._conds = []
+            self._conds, self._guarding = [], []
             body = self._compile(body_of(node.body), inner=False)
-            compiled.append((node, kind, body, list(self._conds)))
+            compiled.append((node, kind, body, list(self._conds), list(self._guarding)))
         out = []
-        for node, kind, body, conds in compiled:
-            facts = self._facts(node, kind, body, conds)
+        for node, kind, body, conds, guarding in compiled:
+            facts = self._facts(node, kind, body, conds, guarding)
             if facts is not None:
                 out.append(facts)
         return out
@@ -628,7 +644,10 @@ class LoopAnalyser:
             elif isinstance(st, cst.If):
                 c = self.a.cond(st.test)
                 self._conds.append(c)
-                out.append((_IF, c, self._compile(body_of(st.body), inner), self._compile(body_of(st.orelse), inner)))
+                then, other = self._compile(body_of(st.body), inner), self._compile(body_of(st.orelse), inner)
+                if _has_exit(then) or _has_exit(other):
+                    self._guarding.append(c)
+                out.append((_IF, c, then, other))
             elif isinstance(st, (cst.While, cst.For)):
                 if isinstance(st, cst.While) or self._for_kind(st) is not None:
                     self.nested.add(id(st))
@@ -657,7 +676,10 @@ class LoopAnalyser:
                 for case in reversed(st.cases):
                     c = self.a.case_cond(subject, case)
                     self._conds.append(c)
-                    chain = [(_IF, c, self._compile(body_of(case.body), inner), chain)]
+                    then = self._compile(body_of(case.body), inner)
+                    if _has_exit(then) or _has_exit(chain):
+                        self._guarding.append(c)
+                    chain = [(_IF, c, then, chain)]
                 out.extend(chain)
         return out
 
@@ -673,6 +695,7 @@ class LoopAnalyser:
         if isinstance(small, cst.Assert):
             c = self.a.cond(small.test)
             self._conds.append(c)
+            self._guarding.append(c)
             return [(_IF, c, [], [(_EXIT, "raise", True)])]
         return self._calls(small)
 
@@ -775,7 +798,8 @@ class LoopAnalyser:
 
     # -- facts -----------------------------------------------------------------------------------------------
 
-    def _facts(self, node: cst.CSTNode, kind: str, body: list, conds: list[Cond]) -> Optional[LoopFacts]:
+    def _facts(self, node: cst.CSTNode, kind: str, body: list, conds: list[Cond],
+               guarding: list[Cond]) -> Optional[LoopFacts]:
         cond: Cond = TRUE
         if isinstance(node, cst.While):
             cond = self.a.cond(node.test)
@@ -791,7 +815,8 @@ class LoopAnalyser:
         if not _consistent(set(classes)):
             return None
         cls = representative(classes)
-        evaluable = all(a.members is not None for a in found)
+        # an opaque state test (``state != last_state``) matters only where it decides an exit
+        evaluable = all(a.members is not None for c in [cond] + guarding for a in atoms(c))
         # the condition with its non-state conjuncts (deadlines, counters) dropped: what the state alone decides
         conjuncts = cond.parts if isinstance(cond, And) else (cond,)
         state_parts = tuple(p for p in conjuncts if any(True for _ in atoms(p)))
@@ -990,6 +1015,9 @@ class KnownStates:
             return narrowed if narrowed is not None else None
         if isinstance(small, cst.Assign):
             self._forget_calls(small.value, env)
+            d = dotted(small.value)
+            if d and d.rsplit(".", 1)[-1] not in self.analysis.state_attrs | {"name", "value"}:
+                _forget_root(env, d.split(".")[0])  # an alias of the object can change it behind our back
             for t in small.targets:
                 self._assign(t.target, small.value, small, env, block)
             return env
@@ -1133,9 +1161,14 @@ class KnownStates:
         if node is None or not env:
             return
         for n in calls_in(node):
-            if not isinstance(n, cst.Call):
-                continue
             roots: set[str] = set()
+            if isinstance(n, cst.Yield):  # a yielded object may come back changed
+                value = n.value.value if isinstance(n.value, cst.From) else n.value
+                d = dotted(value) if value is not None else None
+                if d:
+                    _forget_root(env, d.split(".")[0])
+                continue
+            assert isinstance(n, cst.Call)
             if isinstance(n.func, cst.Attribute):
                 d = dotted(n.func.value)
                 if d:

@@ -220,6 +220,7 @@ class Analysis:
         self._subjects: dict[int, Optional[Subject]] = {}
         self._evidence: Optional[dict[tuple[int, tuple[str, ...]], list[cst.BaseExpression]]] = None
         self._loops: Optional[list[LoopFacts]] = None
+        self._timed: Optional[set[int]] = None
 
     # -- what is a state -----------------------------------------------------------------------------------
 
@@ -451,6 +452,24 @@ class Analysis:
             self._loops = LoopAnalyser(self).run() if self._may_test_states() else []
         return self._loops
 
+    def under_timeout(self, loop: cst.CSTNode) -> bool:
+        """Whether a loop runs inside ``with timeout(...)`` / ``async with asyncio.timeout(...)`` (bounded)."""
+        if self._timed is None:
+            self._timed = set()
+            stack: list[tuple[cst.CSTNode, bool]] = [(self.ctx.module, False)]
+            while stack:
+                n, timed = stack.pop()
+                if isinstance(n, (cst.While, cst.For)) and timed:
+                    self._timed.add(id(n))
+                if isinstance(n, cst.With) and not timed:
+                    timed = any(_is_timeout(item.item) for item in n.items)
+                elif isinstance(n, (cst.FunctionDef, cst.Lambda)):
+                    timed = False
+                stack.extend((c, timed) for c in children(n) if isinstance(c, (cst.BaseStatement, cst.BaseSuite,
+                              cst.BaseSmallStatement, cst.Else, cst.ExceptHandler, cst.Finally, cst.MatchCase,
+                              cst.ExceptStarHandler)))
+        return id(loop) in self._timed
+
     def _may_test_states(self) -> bool:
         """Cheap: could any comparison or match of this file test a state? (else no loop is analysed)"""
         if self.ctx.sites(cst.Match):
@@ -539,6 +558,17 @@ def _callee(call: cst.Call) -> tuple[str, str]:
     if isinstance(call.func, cst.Name):
         return d, call.func.value
     return d, ""
+
+
+_TIMEOUT_WORDS = ("timeout", "deadline", "fail_after", "move_on_after", "time_limit")
+
+
+def _is_timeout(expr: cst.BaseExpression) -> bool:
+    """``timeout(60)``, ``asyncio.timeout(30)``, ``anyio.fail_after(5)``, ``async_timeout.timeout(9)``."""
+    if isinstance(expr, cst.Call):
+        last = _callee(expr)[1].lower()
+        return any(w in last for w in _TIMEOUT_WORDS)
+    return False
 
 
 def _has_exit(nodes: list) -> bool:

@@ -246,8 +246,10 @@ class WaitLoopMissesTerminalState(Rule):
     through module constants, member aliases, class attributes (`self._TERMINAL`), names imported from other
     modules of the same source tree, and the SDK's own sets (`aiplatform.jobs._JOB_COMPLETE_STATES`).
     A loop is bounded, and never reported, when it is a `for` over `range(...)`, when its condition has a
-    conjunct that does not test the state (`and time.time() < deadline`), or when it has an exit outside
-    `except` handlers whose guard does not test the state (a deadline, timeout or attempt counter).
+    conjunct that does not test the state (`and time.time() < deadline`), when it has an exit outside
+    `except` handlers whose guard does not test the state (a deadline, timeout or attempt counter), or when it
+    runs inside `with timeout(...)` / `async with asyncio.timeout(...)`. Exits inside `except` handlers (retry
+    budgets on API errors) do not bound a loop.
 
     ## Why is this bad?
     An unbounded loop hangs forever when the job ends in a state it does not stop on. The SDK's own
@@ -307,12 +309,13 @@ class WaitLoopMissesTerminalState(Rule):
 
     def check(self, ctx: "Context") -> Iterator[Finding]:
         extra = ctx.config.extra_terminal_states
-        for lf in analysis_for(ctx).loops():
+        a = analysis_for(ctx)
+        for lf in a.loops():
             if lf.kind == "range":
                 continue
             terminal = model.terminal_members(lf.cls, extra)
             missing = terminal - lf.may_stop
-            if missing and terminal & lf.may_stop:
+            if missing and terminal & lf.may_stop and not a.under_timeout(lf.node):
                 yield self.report(lf.node, missing=_names(ordered(lf.cls, missing)))
 
 

@@ -321,10 +321,16 @@ class Analysis:
 
     def _cond(self, node: cst.BaseExpression) -> Cond:
         if isinstance(node, cst.BooleanOperation):
-            left, right = self.cond(node.left), self.cond(node.right)
-            if isinstance(node.operator, cst.And):
-                return And((left, right))
-            return Or((left, right))
+            # ``a or b or c`` nests to the left: flatten it without recursion
+            op = type(node.operator)
+            operands: list[cst.BaseExpression] = []
+            cur: cst.BaseExpression = node
+            while isinstance(cur, cst.BooleanOperation) and isinstance(cur.operator, op) and not cur.lpar:
+                operands.append(cur.right)
+                cur = cur.left
+            operands.append(cur)
+            parts = tuple(self.cond(x) for x in reversed(operands))
+            return And(parts) if op is cst.And else Or(parts)
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
             return _not(self.cond(node.expression))
         if isinstance(node, cst.Comparison):

@@ -370,6 +370,7 @@ def _top_level(stmts: Iterable[cst.CSTNode], into_blocks: bool = False) -> Itera
 # ---------------------------------------------------------------------------------------------------------------
 
 _MAX_BYTES = 300_000  # a constants module is small; huge generated modules are not worth parsing
+_MAX_CACHED = 256  # sibling modules kept per process
 _SDK_PACKAGES = frozenset({"google", "vertexai", "agentplatform"})
 
 
@@ -420,6 +421,8 @@ class SourceTree:
         key = (path, st.st_mtime_ns, st.st_size, config)
         if key in self._modules:
             return self._modules[key]
+        if len(self._modules) >= _MAX_CACHED:
+            self._modules.clear()
         self._modules[key] = None  # also guards import cycles
         if st.st_size > _MAX_BYTES:
             return None

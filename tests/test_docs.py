@@ -55,3 +55,14 @@ def test_use_instead_is_silent(rule):
 def test_codes_unique_and_names_unique():
     assert len({r.code for r in RULES}) == len(RULES)
     assert len({r.name for r in RULES}) == len(RULES)
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.fix is not None], ids=lambda r: r.code)
+def test_fix_of_the_example_is_the_use_instead(rule):
+    """Where a rule has a fix, fixing its Example gives exactly its Use instead."""
+    from flake8_jobstate.codemod import fix_code
+    from flake8_jobstate.config import Config
+
+    fixed, applied, _ = fix_code(rule.example_code("Example"), Config(), unsafe_fixes=True)
+    assert applied
+    assert fixed == rule.example_code("Use instead")

@@ -325,7 +325,9 @@ class Analysis:
             op = type(node.operator)
             operands: list[cst.BaseExpression] = []
             cur: cst.BaseExpression = node
-            while isinstance(cur, cst.BooleanOperation) and isinstance(cur.operator, op) and not cur.lpar:
+            while isinstance(cur, cst.BooleanOperation) and isinstance(cur.operator, op) and (
+                cur is node or not cur.lpar
+            ):
                 operands.append(cur.right)
                 cur = cur.left
             operands.append(cur)

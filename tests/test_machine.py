@@ -360,3 +360,18 @@ def test_installed_sdk_jobs_module():
     assert loops
     got = [(f.line, f.code) for f in analyze_source(source, DEFAULT, str(path)) if f.code.startswith("JS2")]
     assert got == sorted([(set_line, "JS204")] + [(n, "JS202") for n in loops])
+
+
+def test_parenthesised_and_long_boolean_conditions():
+    src = """
+    import time
+    from google.cloud import aiplatform
+    from google.cloud.aiplatform_v1 import JobState as S
+
+    job = aiplatform.CustomJob.get("n")
+    while not (job.state == S.JOB_STATE_SUCCEEDED or (job.state == S.JOB_STATE_FAILED)):
+        time.sleep(1)
+    while not (CHAIN):
+        time.sleep(1)
+    """.replace("CHAIN", " or ".join(f"job.state == S.JOB_STATE_{s}" for s in ["SUCCEEDED", "FAILED"] * 200))
+    assert js2(src) == [(7, "JS202"), (9, "JS202")]

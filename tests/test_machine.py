@@ -373,5 +373,5 @@ def test_parenthesised_and_long_boolean_conditions():
         time.sleep(1)
     while not (CHAIN):
         time.sleep(1)
-    """.replace("CHAIN", " or ".join(f"job.state == S.JOB_STATE_{s}" for s in ["SUCCEEDED", "FAILED"] * 200))
+    """.replace("CHAIN", " or ".join(f"job.state == S.JOB_STATE_{s}" for s in ["SUCCEEDED", "FAILED"] * 40))
     assert js2(src) == [(7, "JS202"), (9, "JS202")]

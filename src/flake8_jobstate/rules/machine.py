@@ -521,7 +521,7 @@ class IncompleteStateSet(Rule):
     code = "JS204"
     name = "incomplete-state-set"
     summary = "terminal/active state set that contradicts its name"
-    message = "{name} {problem}, every `in` test on it inherits the hole; {hint}"
+    message = "{name} {problem}; {hint}"
     fix = None
 
     def check(self, ctx: "Context") -> Iterator[Finding]:
@@ -541,20 +541,21 @@ class IncompleteStateSet(Rule):
             names = c.names
             terminal = model.terminal_members(cls, extra)
             if kind == "terminal":
-                missing = terminal - names
-                active = names & model.active_members(cls)
-                problems = []
-                if missing:
-                    problems.append(f"lacks terminal {_names(ordered(cls, missing))}")
-                if active:
-                    problems.append(f"holds active {_names(ordered(cls, active))}")
-                if problems:
-                    yield self.report(target, name=name, problem=" and ".join(problems),
-                                      hint="list exactly the terminal states")
+                missing = ordered(cls, terminal - names)
+                active = ordered(cls, names & model.active_members(cls))
+                if missing and active:
+                    problem = f"lacks terminal {_names(missing)} and holds active {_names(active)}"
+                elif missing:
+                    problem = f"lacks terminal {_names(missing)}, so a wait on it hangs there"
+                elif active:
+                    problem = f"holds active {_names(active)}, so a wait on it stops while the job is alive"
+                else:
+                    continue
+                yield self.report(target, name=name, problem=problem, hint="list exactly the terminal states")
             else:
-                done = names & terminal
+                done = ordered(cls, names & terminal)
                 if done:
-                    yield self.report(target, name=name, problem=f"holds terminal {_names(ordered(cls, done))}",
+                    yield self.report(target, name=name, problem=f"holds terminal {_names(done)}, so a wait on it never ends",
                                       hint="list only active states")
 
 

@@ -348,6 +348,7 @@ class Resolver:
         self.class_attrs: dict[str, dict[str, Value]] = {}
         self._param_default_owner: dict[int, cst.FunctionDef] = {}
         self.param_annotations: dict[int, Value] = {}  # id(Param) -> resolved annotation value
+        self.parents_call: dict[int, cst.Call] = {}  # id(int literal) -> the ``E(int)`` call around it (fixes)
 
     # -- driving -------------------------------------------------------------------------------------------------
 
@@ -750,6 +751,17 @@ class Resolver:
             return None
         if isinstance(node, cst.NamedExpr):
             return self.resolve(node.value)
+        if isinstance(node, cst.IfExp):
+            a, b = self.resolve(node.body), self.resolve(node.orelse)
+            if a == b:
+                return a
+            # ``state.value if ... else int(state)``: both the int of the same state
+            if isinstance(a, (IntOf, StateVal)) and isinstance(b, (IntOf, StateVal)):
+                sa = a.state if isinstance(a, IntOf) else a
+                sb = b.state if isinstance(b, IntOf) else b
+                if type(a) is type(b) and sa.classes == sb.classes:
+                    return IntOf(StateVal(sa.classes)) if isinstance(a, IntOf) else StateVal(sa.classes)
+            return None
         return None
 
     def _attribute(self, node: cst.Attribute) -> Value:
@@ -915,7 +927,9 @@ class Resolver:
                             if model.class_for_path(f"{v.path}.{suffix}", self.config.extra_modules) is cls:
                                 cand = f"{name}.{suffix}"
                                 break
-                    if cand is not None and (best is None or len(cand) < len(best)):
+                    # the import closest to the class wins (``gca_job_state.JobState`` over
+                    # ``aiplatform.gapic.JobState``), then the shorter spelling
+                    if cand is not None and (best is None or (cand.count("."), len(cand)) < (best.count("."), len(best))):
                         best = cand
             first = False
             scope = scope.parent

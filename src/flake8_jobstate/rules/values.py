@@ -153,7 +153,11 @@ class RawIntState(Rule):
         if member is None:
             return None
         fix = None
-        if v.exact is not None:
+        call = ctx.resolver.parents_call.get(id(node))
+        if call is not None and v.exact is not None:
+            # ``JobState(4)`` -> ``JobState.JOB_STATE_SUCCEEDED``, through the very spelling of the call
+            fix = Fix((Edit(call, f"{ctx.code(call.func)}.{member}"),), safe=True, title=f"use {cls.name}.{member}")
+        elif v.exact is not None:
             code, imports = ctx.member_expr(v.exact, member, node)
             if code is not None:
                 fix = Fix((Edit(node, code),), safe=True, imports=imports, title=f"use {cls.name}.{member}")
@@ -214,6 +218,7 @@ def int_uses(ctx: "Context") -> Iterator[tuple[cst.BaseExpression, int, StateVal
         if isinstance(f, EnumRef) and f.cls.kind == model.PROTO and len(call.args) == 1 and not call.args[0].keyword:
             i = int_literal(call.args[0].value)
             if i is not None:
+                ctx.resolver.parents_call[id(call.args[0].value)] = call
                 yield call.args[0].value, i, StateVal(frozenset({f.cls}))
         elif isinstance(f, ClassRef) and f.kind.is_message:
             for arg in call.args:

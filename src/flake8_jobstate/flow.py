@@ -464,6 +464,11 @@ class Analysis:
         """Whether a loop runs inside ``with timeout(...)`` / ``async with asyncio.timeout(...)`` (bounded)."""
         if self._timed is None:
             self._timed = set()
+            # ``await asyncio.wait_for(self._poll(), timeout=600)``: every loop of ``_poll`` is bounded
+            awaited_with_timeout = set()
+            for call in self.ctx.sites(cst.Call):
+                if _callee(call)[1] == "wait_for" and call.args and isinstance(call.args[0].value, cst.Call):
+                    awaited_with_timeout.add(_callee(call.args[0].value)[1])
             stack: list[tuple[cst.CSTNode, bool]] = [(self.ctx.module, False)]
             while stack:
                 n, timed = stack.pop()
@@ -471,7 +476,9 @@ class Analysis:
                     self._timed.add(id(n))
                 if isinstance(n, cst.With) and not timed:
                     timed = any(_is_timeout(item.item) for item in n.items)
-                elif isinstance(n, (cst.FunctionDef, cst.Lambda)):
+                elif isinstance(n, cst.FunctionDef):
+                    timed = n.name.value in awaited_with_timeout
+                elif isinstance(n, cst.Lambda):
                     timed = False
                 stack.extend((c, timed) for c in children(n) if isinstance(c, (cst.BaseStatement, cst.BaseSuite,
                               cst.BaseSmallStatement, cst.Else, cst.ExceptHandler, cst.Finally, cst.MatchCase,

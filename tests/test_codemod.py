@@ -179,6 +179,10 @@ def _replacement_kind(before: ast.AST, after: ast.AST) -> Optional[str]:
     if isinstance(after, ast.Attribute) and member.startswith(("JOB_STATE_", "PIPELINE_STATE_")):
         if isinstance(before, ast.Constant) and isinstance(before.value, (int, str)):
             return "member"
+        # ``E(4)`` -> ``E.MEMBER`` through the call's own spelling of the class
+        if isinstance(before, ast.Call) and len(before.args) == 1 and isinstance(before.args[0], ast.Constant) \
+                and ast.dump(before.func) == ast.dump(after.value):
+            return "call-to-member"
     if isinstance(after, ast.Constant) and isinstance(after.value, str) and isinstance(before, ast.Constant):
         if after.value.startswith(("JOB_STATE_", "PIPELINE_STATE_")):
             return "name-string"
@@ -223,8 +227,9 @@ def test_invariants(path: Path, unsafe: bool):
     assert len(diffs) == edits, [ast.unparse(a) + " -> " + ast.unparse(b) for a, b in diffs]
     for a, b in diffs:
         assert _replacement_kind(a, b), f"{ast.unparse(a)!r} -> {ast.unparse(b)!r} is not a fix's replacement"
-        if not unsafe:
-            assert _replacement_kind(a, b) == "member" and isinstance(a, ast.Constant) and isinstance(a.value, int)
+        if not unsafe:  # safe fixes only turn a raw int (or ``E(int)``) into a member
+            assert (_replacement_kind(a, b) == "member" and isinstance(a, ast.Constant) and isinstance(a.value, int)) \
+                or _replacement_kind(a, b) == "call-to-member"
     # 3. re-checking finds no fixable JS101 (one that is # noqa-ed, or whose class is not exactly known, stays)
     noqa = NoqaMap(fixed)
     left = [

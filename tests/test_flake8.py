@@ -120,3 +120,15 @@ def test_libcst_parse_error_yields_nothing(monkeypatch):
 def test_odd_inputs(source):
     plugin = flake8_plugin.Plugin(None, source.splitlines(True), "x.py")
     assert list(plugin.run()) == []
+
+
+def test_deep_expressions_under_a_small_stack(tmp_path):
+    """A 300-term ``or`` chain with a finding: libcst's position metadata recurses deeply; nothing breaks."""
+    chain = " or ".join(["job.state == 4"] * 300)
+    f = tmp_path / "deep.py"
+    f.write_text(f"from google.cloud import aiplatform\njob = aiplatform.CustomJob.get('n')\nif {chain}:\n    pass\n")
+    code = "import sys; sys.setrecursionlimit(400); from flake8.main.cli import main; main()"
+    proc = subprocess.run([sys.executable, "-c", code, "--select", "JS", "--isolated", str(f)],
+                          capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stdout.splitlines()) == 300

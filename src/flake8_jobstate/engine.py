@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import logging
 import re
+import sys
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
@@ -104,8 +105,22 @@ def prefilter(source: str, config: Config = DEFAULT) -> bool:
     return _VERTEX_IMPORT.search(source) is not None
 
 
+_RECURSION_LIMIT = 20_000  # deep expressions (long ``or`` chains) recurse through libcst's and our visitors
+
+
 def analyze_module(module: cst.Module, config: Config = DEFAULT, path: str = "<stdin>",
                    rules: Optional[Iterable[Rule]] = None) -> list[Finding]:
+    old_limit = sys.getrecursionlimit()
+    if old_limit < _RECURSION_LIMIT:
+        sys.setrecursionlimit(_RECURSION_LIMIT)
+    try:
+        return _analyze_module(module, config, path, rules)
+    finally:
+        if old_limit < _RECURSION_LIMIT:
+            sys.setrecursionlimit(old_limit)
+
+
+def _analyze_module(module: cst.Module, config: Config, path: str, rules: Optional[Iterable[Rule]]) -> list[Finding]:
     resolver = Resolver(module, config).run()
     ctx = Context(module, resolver, config, path)
     findings: list[Finding] = []

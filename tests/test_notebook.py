@@ -56,10 +56,10 @@ SAMPLE = notebook(
         code(
             [
                 "from google.cloud import aiplatform\n",
-                "from google.cloud.aiplatform import CustomJob\n",
+                "from google.cloud.aiplatform_v1.types import CustomJob\n",
                 "files = !ls\n",
                 "%env FOO=bar\n",
-                "job = CustomJob.get(\"projects/p/locations/l/customJobs/1\")",
+                "job = CustomJob(name=\"projects/p/locations/l/customJobs/1\")",
             ],
             outputs=[OUTPUT],
             count=2,
@@ -199,8 +199,8 @@ def test_fix_adds_import_to_the_import_cell(tmp_path: Path):
     nb = notebook(
         [
             code(["%pip install google-cloud-aiplatform"]),
-            code(["import os\n", "from google.cloud.aiplatform import CustomJob\n", "!echo hi"]),
-            code(["job = CustomJob.get('n')\n", "done = job.state == 4"]),
+            code(["import os\n", "from google.cloud.aiplatform_v1.types import CustomJob\n", "!echo hi"]),
+            code(["job = CustomJob(name='n')\n", "done = job.state == 4"]),
         ]
     )
     p = write_nb(tmp_path / "nb.ipynb", nb)
@@ -210,7 +210,7 @@ def test_fix_adds_import_to_the_import_cell(tmp_path: Path):
     assert "from google.cloud.aiplatform_v1 import JobState\n" in src1
     assert src1.endswith("!echo hi")
     assert new["cells"][0]["source"] == nb["cells"][0]["source"]
-    assert new["cells"][2]["source"] == ["job = CustomJob.get('n')\n", "done = job.state == JobState.JOB_STATE_SUCCEEDED"]
+    assert new["cells"][2]["source"] == ["job = CustomJob(name='n')\n", "done = job.state == JobState.JOB_STATE_SUCCEEDED"]
     assert run_cli(["check", "nb.ipynb"], tmp_path).returncode == 0
 
 
@@ -229,7 +229,7 @@ def test_diff_and_check_modes_write_nothing(tmp_path: Path):
     ["nbformat", "indent2-unsorted", "crlf", "ascii-escaped", "minified", "no-trailing-newline"],
 )
 def test_fix_keeps_json_formatting(tmp_path: Path, style: str):
-    nb = notebook([code(["from google.cloud.aiplatform import CustomJob\n", "job = CustomJob.get('n')"],
+    nb = notebook([code(["from google.cloud.aiplatform_v1.types import CustomJob\n", "job = CustomJob(name='n')"],
                         outputs=[OUTPUT], count=1),
                    code("ok = job.state == 4\nprint('é')\n", count=2, collapsed=False)])
     if style == "nbformat":
@@ -272,7 +272,7 @@ def test_fix_keeps_json_formatting(tmp_path: Path, style: str):
 def test_unparsable_cell_is_reported_and_others_checked(tmp_path: Path):
     nb = notebook(
         [
-            code(["from google.cloud.aiplatform import CustomJob\n", "job = CustomJob.get('n')"]),
+            code(["from google.cloud.aiplatform_v1.types import CustomJob\n", "job = CustomJob(name='n')"]),
             code(["def broken(:\n", "    pass"]),
             code(["ok = job.state == 4"]),
         ]
@@ -335,7 +335,7 @@ def test_real_notebook(tmp_path: Path):  # pragma: no cover - manual check on a 
 def test_hand_edited_json_outside_the_changed_cell_is_kept(tmp_path: Path):
     """Real notebooks are sometimes hand-edited: odd layouts elsewhere must survive byte for byte."""
     nb = notebook([code(["! gcloud storage buckets create $BUCKET"]),
-                   code(["from google.cloud.aiplatform import CustomJob\n", "job = CustomJob.get('n')\n",
+                   code(["from google.cloud.aiplatform_v1.types import CustomJob\n", "job = CustomJob(name='n')\n",
                          "ok = job.state == 4"])])
     text = nbformat_text(nb)
     odd = text.replace('"! gcloud storage buckets create $BUCKET"\n   ]', '"! gcloud storage buckets create $BUCKET"      ]')
@@ -367,7 +367,7 @@ def test_ipython_syntax_in_real_notebooks_is_masked():
 
 
 def test_leading_indent_columns_are_in_the_original_text():
-    nb = notebook([code(["  from google.cloud.aiplatform import CustomJob\n", "  job = CustomJob.get('n')\n",
+    nb = notebook([code(["  from google.cloud.aiplatform_v1.types import CustomJob\n", "  job = CustomJob(name='n')\n",
                          "  ok = job.state == 4"])])
     findings, errors, _, _ = nbmod.analyze(nbmod.load(nbformat_text(nb).encode()), DEFAULT, "nb.ipynb")
     assert errors == []

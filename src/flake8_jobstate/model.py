@@ -432,14 +432,18 @@ _MESSAGE_MODULES = {
     "NotebookExecutionJob": "notebook_execution_job",
 }
 
+# The SDK's resource classes wrap a v1 resource by default, but switch to the v1beta1 API for some features
+# (``BatchPredictionJob.create(model_monitoring_objective_config=...)`` selects v1beta1, jobs.py), and the SDK's
+# own state sets list both versions for that reason. So their ``.state`` is of either twin: the family is
+# known (JobState vs PipelineState), the version is not, and no fix spells a member for them.
 SDK_CLASSES: dict[str, JobKind] = {}
 for _n in _SDK_JOBS_V1:
     for _p in ("google.cloud.aiplatform", "google.cloud.aiplatform.jobs"):
-        SDK_CLASSES[f"{_p}.{_n}"] = JobKind(_n, V1_JOB)
+        SDK_CLASSES[f"{_p}.{_n}"] = JobKind(_n, V1_JOB, twin=V1BETA1_JOB)
 for _n in _SDK_PIPELINES:
     _home = "google.cloud.aiplatform.pipeline_jobs" if _n == "PipelineJob" else "google.cloud.aiplatform.training_jobs"
     for _p in ("google.cloud.aiplatform", _home):
-        SDK_CLASSES[f"{_p}.{_n}"] = JobKind(_n, V1_PIPELINE)
+        SDK_CLASSES[f"{_p}.{_n}"] = JobKind(_n, V1_PIPELINE, twin=V1BETA1_PIPELINE)
 # Its property is annotated with the v1 enum, but the value comes from a v1beta1 resource (measured).
 SDK_CLASSES["google.cloud.aiplatform.preview.jobs.CustomJob"] = JobKind("CustomJob", V1BETA1_JOB)
 for _p in ("vertexai.tuning", "vertexai.preview.tuning", "vertexai.tuning._tuning"):

@@ -143,7 +143,7 @@ class RawIntState(Rule):
     code = "JS101"
     name = "raw-int-state"
     summary = "int literal used as a proto state"
-    message = "raw int {value} used as {cls}; use {cls}.{member} (flake8-jobstate fix)"
+    message = "raw int {value} used as {display}; use {cls}.{member} (flake8-jobstate fix)"
     fix = SAFE
 
     def _int(self, ctx: "Context", node: cst.BaseExpression, value: int, v: StateVal) -> Optional[Finding]:
@@ -161,7 +161,8 @@ class RawIntState(Rule):
             code, imports = ctx.member_expr(v.exact, member, node)
             if code is not None:
                 fix = Fix((Edit(node, code),), safe=True, imports=imports, title=f"use {cls.name}.{member}")
-        return self.report(node, fix, value=value, cls=cls.name, member=member)
+        display = v.exact.display if v.exact is not None else cls.name
+        return self.report(node, fix, value=value, display=display, cls=cls.name, member=member)
 
     def check(self, ctx: "Context") -> Iterator[Finding]:
         for node, value, v in int_uses(ctx):
@@ -684,7 +685,7 @@ class StateStrRendering(Rule):
 
     ## What it does
     Finds `str(state)`, `f"{state}"`, `"%s" % state` and `"{}".format(state)` of a Vertex proto state compared
-    (`==`, `!=`, `in`) with a str.
+    (`==`, `!=`, `in`) with a str, and substring tests on them (`"CANCELLED" in str(state)`).
 
     ## Why is this bad?
     `str(JobState.JOB_STATE_SUCCEEDED)` is `'4'` on Python 3.11+ but `'JobState.JOB_STATE_SUCCEEDED'` on 3.10:
@@ -712,7 +713,7 @@ class StateStrRendering(Rule):
     ## Fix safety
     Unsafe: the result changes on one of the interpreters. The rendered value becomes `state.name` and the str
     the member's full name (from `'4'`, `'JobState.JOB_STATE_X'`, `'JOB_STATE_X'` or a unique short name);
-    no fix when the str names no member.
+    no fix when the str names no member. A substring test searches `state.name` instead.
 
     ## Options
     None.
@@ -737,11 +738,24 @@ class StateStrRendering(Rule):
                     if not isinstance(v, Rendered):
                         continue
                     if isinstance(op, _MEMBERSHIP) and x is not a:
+                        # ``"CANCELLED" in str(state)``: a substring test on the rendering
+                        s = str_literal(y)
+                        if s is not None:
+                            yield self._substring(ctx, comp, x, v, y, s)
                         continue
                     strs = _str_elements(y)
                     if not strs:
                         continue
                     yield self._finding(ctx, comp, x, v, strs)
+
+    def _substring(self, ctx: "Context", comp: cst.Comparison, rendered: cst.BaseExpression, v: Rendered,
+                   needle_node: cst.BaseExpression, needle: str) -> Finding:
+        st = v.state
+        cls = st.exact or st.any_cls
+        member = _full_name(st.classes, needle) or f"{cls.prefix}X"
+        value = cls.members.get(member, 4)
+        return self.report(comp, _substring_fix(ctx, rendered), how=v.how, cls=cls.name,
+                           rendering=rendering(v.how, cls, member, value), hint=f'search .name: {needle!r} in state.name')
 
     def _finding(self, ctx: "Context", comp: cst.Comparison, rendered: cst.BaseExpression, v: Rendered,
                  strs: list[tuple[cst.BaseExpression, str]]) -> Finding:
@@ -760,6 +774,13 @@ class StateStrRendering(Rule):
         member = fulls[0] if fulls[0] else f"{cls.prefix}X"
         value = cls.members.get(member, 4)
         return self.report(comp, fix, how=v.how, cls=cls.name, hint=hint, rendering=rendering(v.how, cls, member, value))
+
+
+def _substring_fix(ctx: "Context", rendered: cst.BaseExpression) -> Optional[Fix]:
+    inner = _rendered_inner(rendered)
+    if inner is None:
+        return None
+    return Fix((Edit(rendered, f"{ctx.code(inner)}.name"),), safe=False, title="search .name")
 
 
 def rendering(how: str, cls: EnumClass, member: str, value: object) -> str:

@@ -64,3 +64,30 @@ def test_self_attribute_writers_are_kept_when_read():
 
 def test_syntax_error_is_returned_unchanged():
     assert prune("def f(:\n  state\n") == "def f(:\n  state\n"
+
+
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_positions_from_top_level_statements_equal_the_whole_module_provider(path):
+    source = path.read_text(encoding="utf-8")
+    cfg = config_of(source)
+    fast = [(f.line, f.col, f.text) for f in analyze_module(parse(source), cfg, str(path), tree=ast.parse(source))]
+    full = [(f.line, f.col, f.text) for f in analyze_module(parse(source), cfg, str(path))]
+    assert fast == full
+
+
+def test_classes_without_state_words_are_stubbed():
+    source = (
+        "from google.cloud.aiplatform_v1 import JobState\n"
+        "class Model:\n"
+        '    """A model; its docstring may say state."""\n'
+        "    name: str\n"
+        '    """The state of nothing (attribute docstring)."""\n'
+        "    def f(self):\n"
+        "        return 1\n"
+        "class Waiter:\n"
+        "    done = (JobState.JOB_STATE_SUCCEEDED,)\n"
+    )
+    pruned = prune(source)
+    assert pruned.splitlines()[1] == "class Model: pass"
+    assert pruned.splitlines()[2:7] == [""] * 5
+    assert pruned.splitlines()[7:] == source.splitlines()[7:]

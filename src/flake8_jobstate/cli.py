@@ -90,14 +90,27 @@ def _fix_worker(item: tuple[str, str]):  # noqa: ANN202
     return fix_file(path, _SETTINGS, mode)  # type: ignore[arg-type]
 
 
+def _size(item: object) -> int:
+    path = item[0] if isinstance(item, tuple) else item
+    try:
+        return os.path.getsize(path) if isinstance(path, str) else 0
+    except OSError:
+        return 0
+
+
 def _run_all(items: list, worker: Callable, settings, jobs: Optional[int]) -> list:  # noqa: ANN001
     """Results in input order; a process pool for many files, this process for few (or if the pool fails)."""
     n = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
     if n > 1 and len(items) >= SERIAL_BELOW:
         try:
+            # biggest files first, one at a time: a few large modules dominate, and a chunk of them on one
+            # worker would leave the other idle; results go back to input order
+            order = sorted(range(len(items)), key=lambda i: -_size(items[i]))
+            results: list = [None] * len(items)
             with ProcessPoolExecutor(max_workers=n, initializer=_init_worker, initargs=(settings,)) as ex:
-                chunk = max(1, min(16, len(items) // (n * 4)))
-                return list(ex.map(worker, items, chunksize=chunk))
+                for i, r in zip(order, ex.map(worker, [items[i] for i in order], chunksize=1)):
+                    results[i] = r
+            return results
         except (OSError, RuntimeError, ImportError) as e:  # BrokenProcessPool is a RuntimeError
             print(f"{PROG}: warning: parallel run failed ({type(e).__name__}); continuing serially", file=sys.stderr)
     _init_worker(settings)

@@ -208,6 +208,17 @@ def _locate(module: cst.Module, findings: list[Finding], tree: Optional[ast.AST]
     return True
 
 
+def _stub(lines: list[str], start: int, end: int, code: str) -> None:
+    """Lines ``start..end`` (1-based) become ``code`` at the first line's indentation, then empty lines."""
+    first = lines[start - 1]
+    indent = first[: len(first) - len(first.lstrip(" \t"))]
+    eol = first[len(first.rstrip("\r\n")) :] or "\n"
+    lines[start - 1] = f"{indent}{code}{eol}"
+    for i in range(start, end):
+        ln = lines[i]
+        lines[i] = ln[len(ln.rstrip("\r\n")) :]
+
+
 def _without_docstrings(node: ast.AST, lines: list[str], start: int) -> str:
     """The node's source with the lines of every docstring (of the node and the defs and classes in it) left out."""
     skip: set[int] = set()
@@ -380,32 +391,14 @@ def prune(source: str, config: Config = DEFAULT, tree: Optional[ast.AST] = None)
     spans.sort()
     if not spans and not bodies and not classes:
         return source
+    if any(end > len(lines) for _, end, _ in spans + classes) or any(end > len(lines) for _, end in bodies):
+        return source
     for start, end, name in classes:
-        first = lines[start - 1]
-        indent = first[: len(first) - len(first.lstrip(" \t"))]
-        eol = first[len(first.rstrip("\r\n")) :] or "\n"
-        lines[start - 1] = f"{indent}class {name}: pass{eol}"
-        for i in range(start, end):
-            ln = lines[i]
-            lines[i] = ln[len(ln.rstrip("\r\n")) :]
+        _stub(lines, start, end, f"class {name}: pass")
     for start, end in bodies:
-        first = lines[start - 1]
-        indent = first[: len(first) - len(first.lstrip(" \t"))]
-        eol = first[len(first.rstrip("\r\n")) :] or "\n"
-        lines[start - 1] = f"{indent}pass{eol}"
-        for i in range(start, end):
-            ln = lines[i]
-            lines[i] = ln[len(ln.rstrip("\r\n")) :]
+        _stub(lines, start, end, "pass")
     for start, end, name in spans:
-        if end > len(lines):
-            return source
-        first = lines[start - 1]
-        indent = first[: len(first) - len(first.lstrip(" \t"))]
-        eol = first[len(first.rstrip("\r\n")) :] or "\n"
-        lines[start - 1] = f"{indent}def {name}(*a, **k): pass{eol}"
-        for i in range(start, end):
-            ln = lines[i]
-            lines[i] = ln[len(ln.rstrip("\r\n")) :]
+        _stub(lines, start, end, f"def {name}(*a, **k): pass")
     return "".join(lines)
 
 

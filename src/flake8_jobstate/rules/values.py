@@ -40,6 +40,17 @@ def pairs(comp: cst.Comparison) -> Iterator[tuple[cst.BaseExpression, cst.BaseCo
         left = target.comparator
 
 
+def sides(ctx: "Context", ops: tuple[type, ...]) -> Iterator[
+        tuple[cst.Comparison, cst.BaseCompOp, cst.BaseExpression, cst.BaseExpression, bool, object]]:
+    """Every comparison pair with an operator in ``ops``, from both sides: (comparison, operator, this side,
+    the other side, whether this side is the left one, what this side is)."""
+    for comp in ctx.sites(cst.Comparison):
+        for a, op, b in pairs(comp):
+            if isinstance(op, ops):
+                yield comp, op, a, b, True, ctx.state_of(a)
+                yield comp, op, b, a, False, ctx.state_of(b)
+
+
 def _quote(original: cst.BaseExpression, text: str) -> str:
     q = '"'
     if isinstance(original, cst.SimpleString):
@@ -353,23 +364,14 @@ class StrComparedWithProtoState(Rule):
     fix = UNSAFE
 
     def check(self, ctx: "Context") -> Iterator[Finding]:
-        for comp in ctx.sites(cst.Comparison):
-            for a, op, b in pairs(comp):
-                if not isinstance(op, _EQ + _MEMBERSHIP):
-                    continue
-                for x, y in ((a, b), (b, a)):
-                    v = ctx.state_of(x)
-                    if not _vertex(v):
-                        continue
-                    assert isinstance(v, StateVal)
-                    if isinstance(op, _MEMBERSHIP) and x is not a:
-                        continue
-                    strs = _str_elements(y)
-                    if strs is None or (isinstance(op, _EQ) and len(strs) != 1) or not strs:
-                        continue
-                    if isinstance(op, _EQ) and container_elements(y) is not None:
-                        continue
-                    yield self._finding(ctx, comp, x, v, strs, negated=isinstance(op, (cst.NotEqual, cst.NotIn)))
+        for comp, op, x, y, is_left, v in sides(ctx, _EQ + _MEMBERSHIP):
+            if not _vertex(v) or (isinstance(op, _MEMBERSHIP) and not is_left):
+                continue
+            assert isinstance(v, StateVal)
+            strs = _str_elements(y)
+            if not strs or (isinstance(op, _EQ) and (len(strs) != 1 or container_elements(y) is not None)):
+                continue
+            yield self._finding(ctx, comp, x, v, strs, negated=isinstance(op, (cst.NotEqual, cst.NotIn)))
         for m in ctx.sites(cst.Match):
             v = ctx.state_of(m.subject)
             if _vertex(v):
@@ -468,25 +470,17 @@ class UnknownStateName(Rule):
         return self.report(node, fix, string=s, cls=_display_classes(v), effect=effect, hint=hint)
 
     def check(self, ctx: "Context") -> Iterator[Finding]:
-        for comp in ctx.sites(cst.Comparison):
-            for a, op, b in pairs(comp):
-                if not isinstance(op, _EQ + _MEMBERSHIP):
-                    continue
-                for x, y in ((a, b), (b, a)):
-                    v = ctx.state_of(x)
-                    if isinstance(v, NameOf):
-                        v = v.state
-                    elif not (isinstance(v, StateVal) and v.classes and all(c.kind == model.STR for c in v.classes)):
-                        continue
-                    if not isinstance(v, StateVal) or not v.classes:
-                        continue
-                    if isinstance(op, _MEMBERSHIP) and x is not a:
-                        continue
-                    strs = _str_elements(y) or []
-                    for node, s in strs:
-                        f = self._check_str(node, s, v, "never equal")
-                        if f:
-                            yield f
+        for _comp, op, _x, y, is_left, v in sides(ctx, _EQ + _MEMBERSHIP):
+            if isinstance(v, NameOf):
+                v = v.state
+            elif not (isinstance(v, StateVal) and v.classes and all(c.kind == model.STR for c in v.classes)):
+                continue
+            if not isinstance(v, StateVal) or not v.classes or (isinstance(op, _MEMBERSHIP) and not is_left):
+                continue
+            for node, s in _str_elements(y) or []:
+                f = self._check_str(node, s, v, "never equal")
+                if f:
+                    yield f
         for sub in ctx.sites(cst.Subscript):
             base = ctx.resolve(sub.value)
             if isinstance(base, EnumRef) and base.cls.kind in (model.PROTO,) and len(sub.slice) == 1:
@@ -729,24 +723,18 @@ class StateStrRendering(Rule):
     fix = UNSAFE
 
     def check(self, ctx: "Context") -> Iterator[Finding]:
-        for comp in ctx.sites(cst.Comparison):
-            for a, op, b in pairs(comp):
-                if not isinstance(op, _EQ + _MEMBERSHIP):
-                    continue
-                for x, y in ((a, b), (b, a)):
-                    v = ctx.state_of(x)
-                    if not isinstance(v, Rendered):
-                        continue
-                    if isinstance(op, _MEMBERSHIP) and x is not a:
-                        # ``"CANCELLED" in str(state)``: a substring test on the rendering
-                        s = str_literal(y)
-                        if s is not None:
-                            yield self._substring(ctx, comp, x, v, y, s)
-                        continue
-                    strs = _str_elements(y)
-                    if not strs:
-                        continue
-                    yield self._finding(ctx, comp, x, v, strs)
+        for comp, op, x, y, is_left, v in sides(ctx, _EQ + _MEMBERSHIP):
+            if not isinstance(v, Rendered):
+                continue
+            if isinstance(op, _MEMBERSHIP) and not is_left:
+                # ``"CANCELLED" in str(state)``: a substring test on the rendering
+                s = str_literal(y)
+                if s is not None:
+                    yield self._substring(ctx, comp, x, v, y, s)
+                continue
+            strs = _str_elements(y)
+            if strs:
+                yield self._finding(ctx, comp, x, v, strs)
 
     def _substring(self, ctx: "Context", comp: cst.Comparison, rendered: cst.BaseExpression, v: Rendered,
                    needle_node: cst.BaseExpression, needle: str) -> Finding:

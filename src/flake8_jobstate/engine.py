@@ -325,8 +325,8 @@ def prune(source: str, config: Config = DEFAULT, tree: Optional[ast.AST] = None)
         end = getattr(fn, "end_lineno", None) or start
         first = start
         fbody = getattr(fn, "body", [])
-        if fbody and isinstance(fbody[0], ast.Expr) and isinstance(getattr(fbody[0], "value", None), ast.Constant) \
-                and isinstance(fbody[0].value.value, str):
+        doc = fbody[0].value if fbody and isinstance(fbody[0], ast.Expr) else None
+        if isinstance(doc, ast.Constant) and isinstance(doc.value, str):
             head = "".join(lines[start - 1 : fbody[0].lineno - 1])
             if _RELEVANT.search(head) or any(w in head for w in extra):
                 return True

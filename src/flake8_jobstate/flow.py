@@ -264,7 +264,7 @@ class Analysis:
         others = self._evidence.get(key)
         if not others:
             return None
-        if key in getattr(self.resolver, "_evidence", {}):
+        if self.resolver.has_evidence(*key):
             return None  # the resolver saw evidence of its own and still said unknown: conflicting
         classes: Optional[set[EnumClass]] = None
         for b in others:

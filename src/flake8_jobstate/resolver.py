@@ -895,6 +895,10 @@ class Resolver:
                 left = right
         self._evidence_ready = True
 
+    def has_evidence(self, tag: int, attrs: tuple[str, ...]) -> bool:
+        """Whether any comparison in scope gave peer evidence for the chain ``tag.attrs`` (even conflicting)."""
+        return (tag, attrs) in self._evidence
+
     def state_of(self, node: cst.CSTNode) -> Value:
         """``resolve`` plus peer evidence: an unknown chain compared with members of exactly one class."""
         v = self.resolve(node)

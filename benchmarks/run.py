@@ -125,7 +125,7 @@ class Tree:
 
 
 def log(message: str) -> None:
-    """Print a progress message to stderr (stdout stays free for nothing)."""
+    """Print a progress message to stderr."""
     print(message, file=sys.stderr, flush=True)
 
 
@@ -1197,22 +1197,21 @@ def write_chart(
         return f"nothing was measured successfully, so {path.name} was not written"
 
     colors = {"candidate": "#1f77b4", "reference": "#a0a0a0"}
-    labels = [label for label, _, _ in bars][::-1]
-    positions = range(len(bars))
+    bars = bars[::-1]  # barh draws bottom-up; keep the report's order top-down
+    positions = list(range(len(bars)))
     figure, (time_axis, memory_axis) = plt.subplots(
-        1,
-        2,
-        figsize=(13, 1.2 + 0.38 * len(bars)),
-        sharey=True,
+        1, 2, figsize=(13, 1.8 + 0.36 * len(bars)), sharey=True, layout="constrained"
     )
     panels: list[tuple[Callable[[Stats], float], str, str]] = [
         (lambda s: s.wall_s, "median wall time, s (log scale)", "{:.2f} s"),
         (lambda s: s.rss_mib, "median peak RSS, MiB", "{:.0f} MiB"),
     ]
-    roles = [role for _, role, _ in bars][::-1]
+    # Thin separators between trees (the label prefix before " · ").
+    tree_of = [label.partition(" · ")[0] for label, _, _ in bars]
+    separators = [y - 0.5 for y in positions[1:] if tree_of[y] != tree_of[y - 1]]
     for axis, (value_of, xlabel, fmt) in zip((time_axis, memory_axis), panels, strict=True):
-        values = [value_of(stats) for _, _, stats in bars][::-1]
-        axis.barh(list(positions), values, color=[colors[role] for role in roles])
+        values = [value_of(stats) for _, _, stats in bars]
+        axis.barh(positions, values, color=[colors[role] for _, role, _ in bars])
         for y, value in zip(positions, values, strict=True):
             axis.annotate(
                 fmt.format(value),
@@ -1222,17 +1221,22 @@ def write_chart(
                 va="center",
                 fontsize=8,
             )
+        for boundary in separators:
+            axis.axhline(boundary, color="black", linewidth=0.6, alpha=0.5)
         axis.set_xlabel(xlabel)
         axis.grid(axis="x", alpha=0.3)
         axis.margins(x=0.2)
     time_axis.set_xscale("log")
-    time_axis.set_yticks(list(positions), labels, fontsize=8)
-    handles = [Patch(color=colors[role]) for role in ("candidate", "reference")]
-    memory_axis.legend(
-        handles, ["flake8-jobstate side", "reference"], loc="lower right", fontsize=8
-    )
+    time_axis.set_yticks(positions, [label for label, _, _ in bars], fontsize=8)
     figure.suptitle(f"flake8-jobstate benchmarks: median of {repeat} interleaved run(s)")
-    figure.tight_layout()
+    figure.legend(
+        [Patch(color=colors[role]) for role in ("candidate", "reference")],
+        ["flake8-jobstate side (candidate)", "reference"],
+        loc="outside lower center",
+        ncol=2,
+        fontsize=8,
+        frameon=False,
+    )
     figure.savefig(path, dpi=120)
     plt.close(figure)
     return ""
@@ -1347,7 +1351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         load_after, source_after = load_average(), package_fingerprint()
     source_changed = source_before != source_after
     if source_changed:
-        log(f"warning: {SOURCE_CHANGED_NOTE}")
+        log(f"warning: {SOURCE_CHANGED_NOTE.replace('**', '')}")
 
     markdown_path = BENCH_DIR / f"{args.output}.md"
     chart_path = BENCH_DIR / f"{args.output}.png"

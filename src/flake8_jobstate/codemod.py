@@ -245,9 +245,12 @@ def fix_code(
     The text is parsed once here to see whether any fix applies; only then does the codemod (which copies
     the tree for LibCST's metadata machinery) run.
     """
-    from .engine import parse
+    from .engine import analyze_source, parse
 
     if not prefilter(source, config):
+        return source, [], []
+    # the cheap pass first (irrelevant functions stubbed, same findings): most files have nothing to fix
+    if not any(f.fix is not None and (f.fix.safe or unsafe_fixes) for f in analyze_source(source, config, path)):
         return source, [], []
     module = parse(source)
     findings = analyze_module(module, config, path)

@@ -81,13 +81,10 @@ def build_config(
         attrs[name.strip()] = key
     terminal: set[str] = set()
     for item in _split(terminal_states):
-        short = item.upper()
-        for p in ("JOB_STATE_", "PIPELINE_STATE_"):
-            if short.startswith(p):
-                short = short[len(p) :]
-        if model.V1_JOB.full(short) is None:
+        member = model.V1_JOB.full(item.upper())  # any known prefix (JOB_STATE_, PIPELINE_STATE_) or none
+        if member is None:
             raise ConfigError(f"jobstate-terminal-states: {item!r} is not a JobState member")
-        terminal.add(short)
+        terminal.add(model.V1_JOB.short(member))
     return Config(extra_modules=modules, state_attributes=attrs, extra_terminal_states=frozenset(terminal))
 
 

@@ -20,7 +20,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from . import model
 from .config import DEFAULT, Config
-from .resolver import Resolver
+from .resolver import Resolver, iter_children
 from .rules import all_rules
 from .rules.base import Finding, Rule
 
@@ -59,7 +59,7 @@ class Context:
         spelled = self.resolver.spelling(cls, at)
         if spelled is not None:
             return f"{spelled}.{member}", ()
-        module = f"google.cloud.aiplatform_{cls.version}" if cls.version else None
+        module = model.import_module(cls)
         if module is None:
             return None, ()
         for alias in (cls.name, f"Vertex{cls.name}" if cls.version == "v1" else f"{cls.name}V1beta1"):
@@ -236,7 +236,7 @@ def _without_docstrings(node: ast.AST, lines: list[str], start: int) -> str:
 
 
 def _ids_within(root: cst.CSTNode, ids: set[int]) -> set[int]:
-    """Which of ``ids`` are nodes in ``root``'s subtree (every field that can hold a node is searched)."""
+    """Which of ``ids`` are nodes in ``root``'s subtree (the nodes the resolver walks; findings are among them)."""
     found: set[int] = set()
     stack: list[cst.CSTNode] = [root]
     while stack:
@@ -245,25 +245,8 @@ def _ids_within(root: cst.CSTNode, ids: set[int]) -> set[int]:
             found.add(id(node))
             if len(found) == len(ids):
                 break
-        for name in _all_fields(type(node)):
-            child = getattr(node, name)
-            if isinstance(child, cst.CSTNode):
-                stack.append(child)
-            elif type(child) is tuple or type(child) is list:
-                stack.extend(c for c in child if isinstance(c, cst.CSTNode))
+        stack.extend(iter_children(node))
     return found
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _all_fields(t: type) -> tuple[str, ...]:
-    fields = _FIELDS.get(t)
-    if fields is None:
-        import dataclasses
-
-        fields = _FIELDS[t] = tuple(f.name for f in dataclasses.fields(t)) if dataclasses.is_dataclass(t) else ()
-    return fields
 
 
 def parse(source: str) -> cst.Module:

@@ -29,7 +29,8 @@ import libcst as cst
 from . import model
 from .model import EnumClass
 from .project import ConstEvaluator, Consts
-from .resolver import Chain, Coll, DictLit, Func, IntOf, NameOf, Path, Rendered, SelfRef, StateVal, _consistent, dotted
+from .resolver import iter_children as children
+from .resolver import Chain, Coll, DictLit, Func, IntOf, NameOf, Path, Rendered, SelfRef, StateVal, dotted
 
 if TYPE_CHECKING:
     from .engine import Context
@@ -272,7 +273,7 @@ class Analysis:
             if c is not None and c.items:
                 # each comparison says "one of these classes": together they must agree
                 classes = set(c.classes) if classes is None else classes & set(c.classes)
-        if not classes or not _consistent(classes):
+        if not classes or not model.one_class(classes):
             return None
         return StateVal(frozenset(classes))
 
@@ -525,28 +526,6 @@ def small_statements(stmt: cst.CSTNode) -> list[cst.CSTNode]:
     if isinstance(stmt, cst.SimpleStatementLine):
         return list(stmt.body)
     return [stmt]
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
-_SKIP_FIELDS = frozenset({"lpar", "rpar", "whitespace", "whitespace_before", "whitespace_after", "header", "footer",
-                          "leading_lines", "lines_after_decorators", "trailing_whitespace", "comma", "dot", "semicolon"})
-
-
-def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """The child nodes that can hold code (much cheaper than libcst's ``node.children``)."""
-    names = _FIELDS.get(type(node))
-    if names is None:
-        names = _FIELDS[type(node)] = tuple(
-            f.name for f in dataclasses.fields(node) if f.name not in _SKIP_FIELDS  # type: ignore[arg-type]
-        )
-    for name in names:
-        v = getattr(node, name)
-        if isinstance(v, cst.CSTNode):
-            yield v
-        elif isinstance(v, (list, tuple)):
-            for x in v:
-                if isinstance(x, cst.CSTNode):
-                    yield x
 
 
 def calls_in(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -857,7 +836,7 @@ class LoopAnalyser:
         classes = frozenset(c for a in found for c in a.classes)
         if len({c.family for c in classes}) != 1 or not all(c.has_machine for c in classes):
             return None
-        if not _consistent(set(classes)):
+        if not model.one_class(classes):
             return None
         cls = representative(classes)
         # an opaque state test (``state != last_state``) matters only where it decides an exit
@@ -1128,7 +1107,7 @@ class KnownStates:
             if at.key is not None and at.members is not None:
                 by_key.setdefault(at.key, set()).update(at.classes)
         for k, classes in by_key.items():
-            if not _consistent(classes):
+            if not model.one_class(classes):
                 continue
             cls = representative(classes)
             universe = list(cls.members)

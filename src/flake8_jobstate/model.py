@@ -300,6 +300,17 @@ def twins(a: EnumClass, b: EnumClass) -> bool:
     return a.kind == b.kind == PROTO and a.family == b.family
 
 
+def import_module(cls: EnumClass) -> str | None:
+    """The module a fix imports ``cls`` from when the file has no spelling of it (Vertex proto classes only)."""
+    return f"google.cloud.aiplatform_{cls.version}" if cls.kind == PROTO and cls.version else None
+
+
+def one_class(classes: Iterable[EnumClass]) -> bool:
+    """All the same class, or the v1/v1beta1 twins of one family (a value of "one class, version unknown")."""
+    cs = list(set(classes))
+    return bool(cs) and all(twins(cs[0], c) for c in cs[1:])
+
+
 def class_for_path(path: str, extra_modules: Mapping[str, str] | None = None) -> EnumClass | None:
     """The enum class a fully qualified dotted path reaches, or None."""
     found = _CLASS_BY_PATH.get(path)

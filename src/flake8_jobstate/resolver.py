@@ -904,7 +904,7 @@ class Resolver:
         v = self.resolve(node)
         if isinstance(v, Chain) and self._evidence_ready:
             classes = self._evidence.get((v.tag, v.attrs))
-            if classes and _consistent(classes):  # empty intersection: conflicting evidence, unknown
+            if classes and model.one_class(classes):  # empty intersection: conflicting evidence, unknown
                 return StateVal(frozenset(classes))
             return None
         return v
@@ -965,6 +965,20 @@ def _child_fields(t: type) -> tuple[str, ...]:
     )
 
 
+def iter_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The child nodes that can hold code, in field order (much cheaper than libcst's ``node.children``)."""
+    handlers = _HANDLERS.get(type(node))
+    fields = handlers[2] if handlers is not None else _child_fields(type(node))
+    for name in fields:
+        child = getattr(node, name)
+        if isinstance(child, cst.CSTNode):
+            yield child
+        elif type(child) is tuple or type(child) is list:
+            for c in child:
+                if isinstance(c, cst.CSTNode):
+                    yield c
+
+
 def _all_params(params: cst.Parameters) -> list[cst.Param]:
     out = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
     if isinstance(params.star_arg, cst.Param):
@@ -987,9 +1001,4 @@ def _instance_of(ann: Value) -> Value:
     return None
 
 
-def _consistent(classes: set[EnumClass]) -> bool:
-    """All the same class, or the v1/v1beta1 twins of one family."""
-    if len(classes) == 1:
-        return True
-    cs = list(classes)
-    return all(model.twins(cs[0], c) for c in cs[1:])
+

@@ -24,7 +24,7 @@ from ..flow import (
     representative,
 )
 from ..model import EnumClass
-from ..resolver import ClassRef, Chain, Obj, Opaque, _consistent
+from ..resolver import ClassRef, Chain, Obj, Opaque
 from .base import Finding, Rule
 
 if TYPE_CHECKING:
@@ -535,7 +535,7 @@ class IncompleteStateSet(Rule):
             if c is None or not c.only_members:
                 continue
             classes = c.classes
-            if not all(k.has_machine for k in classes) or not _consistent(set(classes)):
+            if not all(k.has_machine for k in classes) or not model.one_class(classes):
                 continue
             cls = representative(classes)
             names = c.names
@@ -628,7 +628,7 @@ class NonExhaustiveStateMatch(Rule):
             subject = a.subject(m.subject)
             if subject is None or subject.mode not in ("state", "name"):
                 continue
-            if not all(c.has_machine for c in subject.classes) or not _consistent(set(subject.classes)):
+            if not all(c.has_machine for c in subject.classes) or not model.one_class(subject.classes):
                 continue
             covered: set[str] = set()
             sure = True

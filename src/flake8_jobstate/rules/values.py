@@ -215,9 +215,7 @@ def int_uses(ctx: "Context") -> Iterator[tuple[cst.BaseExpression, int, StateVal
             classes = {c for m in members if isinstance(m, StateVal) and m.literal for c in m.classes}
             if not classes or not all(c.kind == model.PROTO for c in classes):
                 continue
-            from ..resolver import _consistent  # local: the one consistency definition
-
-            if not _consistent(classes):
+            if not model.one_class(classes):
                 continue
             v = StateVal(frozenset(classes))
             for el in els:
@@ -666,9 +664,7 @@ def _vertex_involved(classes: Iterable[EnumClass]) -> bool:
 
 
 def _is_mixed(classes: frozenset[EnumClass]) -> bool:
-    from ..resolver import _consistent
-
-    return len(classes) > 1 and not _consistent(set(classes)) and _vertex_involved(classes)
+    return len(classes) > 1 and not model.one_class(classes) and _vertex_involved(classes)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ import ast
 import logging
 import re
 import sys
-from dataclasses import dataclass
 from typing import Iterable, Optional
 
 import libcst as cst
@@ -20,6 +19,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from . import model
 from .config import DEFAULT, Config
+from .context import Context
 from .resolver import Resolver, iter_children
 from .rules import all_rules
 from .rules.base import Finding, Rule
@@ -29,44 +29,6 @@ LOG = logging.getLogger("flake8.jobstate")
 
 class ParseError(Exception):
     """libcst could not parse the source."""
-
-
-@dataclass
-class Context:
-    """What a rule sees: the tree, the resolver's answers, the configuration and the file's path."""
-
-    module: cst.Module
-    resolver: Resolver
-    config: Config
-    path: str
-
-    def sites(self, node_type: type) -> list:
-        return self.resolver.sites.get(node_type, [])
-
-    def state_of(self, node: cst.CSTNode):  # noqa: ANN201 - resolver.Value
-        return self.resolver.state_of(node)
-
-    def resolve(self, node: cst.CSTNode):  # noqa: ANN201
-        return self.resolver.resolve(node)
-
-    def code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
-
-    def member_expr(
-        self, cls: model.EnumClass, member: str, at: cst.CSTNode
-    ) -> tuple[Optional[str], tuple[tuple[str, str, Optional[str]], ...]]:
-        """Code for ``cls.member`` spelled through an import visible at ``at``, else with a new import."""
-        spelled = self.resolver.spelling(cls, at)
-        if spelled is not None:
-            return f"{spelled}.{member}", ()
-        module = model.import_module(cls)
-        if module is None:
-            return None, ()
-        for alias in (cls.name, f"Vertex{cls.name}" if cls.version == "v1" else f"{cls.name}V1beta1"):
-            if self.resolver.module_scope.lookup(alias) is None and alias not in self.resolver.module_scope.env:
-                asname = None if alias == cls.name else alias
-                return f"{alias}.{member}", ((module, cls.name, asname),)
-        return None, ()
 
 
 _STATE_WORD = re.compile(r"state\b|_STATES\b")

@@ -33,7 +33,7 @@ from .resolver import iter_children as children
 from .resolver import Chain, Coll, DictLit, Func, IntOf, NameOf, Path, Rendered, SelfRef, StateVal, dotted
 
 if TYPE_CHECKING:
-    from .engine import Context
+    from .context import Context
 
 # ---------------------------------------------------------------------------------------------------------------
 # Conditions

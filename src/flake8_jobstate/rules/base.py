@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator, Optional
 import libcst as cst
 
 if TYPE_CHECKING:
-    from ..engine import Context
+    from ..context import Context
 
 SAFE = "safe"
 UNSAFE = "unsafe"

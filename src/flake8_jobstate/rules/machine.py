@@ -28,7 +28,7 @@ from ..resolver import ClassRef, Chain, Obj, Opaque
 from .base import Finding, Rule
 
 if TYPE_CHECKING:
-    from ..engine import Context
+    from ..context import Context
 
 _OPTION_DOC = (
     "`--jobstate-terminal-states` (flake8) / `terminal-states` (`[tool.flake8-jobstate]`): extra states that end a\n"

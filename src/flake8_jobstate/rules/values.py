@@ -26,7 +26,7 @@ from ..resolver import (
 from .base import SAFE, UNSAFE, Edit, Finding, Fix, Rule
 
 if TYPE_CHECKING:
-    from ..engine import Context
+    from ..context import Context
 
 _EQ = (cst.Equal, cst.NotEqual)
 _MEMBERSHIP = (cst.In, cst.NotIn)

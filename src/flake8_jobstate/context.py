@@ -14,6 +14,7 @@ import libcst as cst
 
 from . import model
 from .config import Config
+from .project import ConstEvaluator
 from .resolver import Resolver
 
 
@@ -25,6 +26,15 @@ class Context:
     resolver: Resolver
     config: Config
     path: str
+
+    _consts: Optional[ConstEvaluator] = None
+
+    @property
+    def consts(self) -> ConstEvaluator:
+        """The constants an expression holds (named constants, class attributes, sibling modules), one per file."""
+        if self._consts is None:
+            self._consts = ConstEvaluator(self.module, self.resolver, self.path, self.config)
+        return self._consts
 
     def sites(self, node_type: type) -> list:
         return self.resolver.sites.get(node_type, [])

@@ -28,7 +28,7 @@ import libcst as cst
 
 from . import model
 from .model import EnumClass
-from .project import ConstEvaluator, Consts
+from .project import Consts
 from .resolver import iter_children as children
 from .resolver import Chain, Coll, DictLit, Func, IntOf, NameOf, Path, Rendered, SelfRef, StateVal, dotted
 
@@ -215,7 +215,7 @@ class Analysis:
         self.ctx = ctx
         self.resolver = ctx.resolver
         self.config = ctx.config
-        self.consts = ConstEvaluator(ctx.module, ctx.resolver, ctx.path, ctx.config)
+        self.consts = ctx.consts
         self.state_attrs = STATE_ATTRS | frozenset(ctx.config.state_attributes)
         self._conds: dict[int, Cond] = {}
         self._subjects: dict[int, Optional[Subject]] = {}

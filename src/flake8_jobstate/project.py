@@ -35,6 +35,7 @@ class Consts:
     items: frozenset[tuple[EnumClass, str]] = frozenset()
     strs: frozenset[str] = frozenset()
     ints: frozenset[int] = frozenset()
+    scalar: bool = False  # one str or int literal, not a container
 
     def __or__(self, other: "Consts") -> "Consts":
         return Consts(self.items | other.items, self.strs | other.strs, self.ints | other.ints)
@@ -176,10 +177,10 @@ class ConstEvaluator:
     def _consts(self, node: cst.BaseExpression) -> Optional[Consts]:  # noqa: C901 - one dispatch
         s = str_literal(node)
         if s is not None:
-            return Consts(strs=frozenset({s}))
+            return Consts(strs=frozenset({s}), scalar=True)
         i = int_literal(node)
         if i is not None:
-            return Consts(ints=frozenset({i}))
+            return Consts(ints=frozenset({i}), scalar=True)
         if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
             out = Consts()
             if not node.elements:

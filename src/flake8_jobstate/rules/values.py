@@ -8,8 +8,10 @@ import libcst as cst
 
 from .. import model
 from ..model import EnumClass
+from ..project import Consts
 from ..resolver import (
     BadMember,
+    Chain,
     ClassRef,
     Coll,
     DictLit,
@@ -17,6 +19,7 @@ from ..resolver import (
     IntOf,
     NameOf,
     Obj,
+    Path,
     Rendered,
     StateVal,
     container_elements,
@@ -79,6 +82,27 @@ def _str_elements(node: cst.BaseExpression) -> Optional[list[tuple[cst.BaseExpre
     return out
 
 
+def named(ctx: "Context", node: cst.BaseExpression, scalar: bool) -> Optional[Consts]:
+    """What a named constant or container holds where an inline literal would be written: ``NAMES``,
+    ``self.CODES``, ``Class.X``, a set imported from a sibling module, ``frozenset(NAMES)``, ``A | B``.
+    ``scalar``: one str/int (for ``==``) rather than a container (for ``in``). None for literals (the rules
+    read them where they are written) and for anything unknown."""
+    if not isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.BinaryOperation)) or container_elements(node) is not None:
+        return None
+    c = ctx.consts.consts(node)
+    if c is None or c.scalar != scalar:
+        return None
+    return c
+
+
+def named_strs(ctx: "Context", node: cst.BaseExpression, scalar: bool) -> Optional[list[tuple[cst.BaseExpression, str]]]:
+    """A named constant of only strs, as [(the name's node, each str)] (reported where the name is used)."""
+    c = named(ctx, node, scalar)
+    if c is None or not c.strs or c.items or c.ints:
+        return None
+    return [(node, s) for s in sorted(c.strs)]
+
+
 def _int_elements(node: cst.BaseExpression) -> list[tuple[cst.BaseExpression, int]]:
     els = container_elements(node)
     if els is None:
@@ -112,7 +136,9 @@ class RawIntState(Rule):
     ordering, `in` a container of ints), an element of a container that also holds members, `JobState(4)`,
     `state=4` in a Vertex message constructor, `x.state = 4` on a Vertex message, the default of a parameter
     annotated with the enum, `return 4` in a function annotated `-> JobState`, `int(state) == 4`,
-    `state.value == 4`, `case 4:` on a state, and raw-int keys of a dict that is indexed with a state.
+    `state.value == 4`, `case 4:` on a state, and raw-int keys of a dict that is indexed with a state. A named
+    int constant or container of ints (`x in CODES`, also imported from a sibling module) counts as the literal,
+    reported on the comparison's line, without a fix (the ints are written elsewhere).
 
     ## Why is this bad?
     The number hides the meaning, and the same number means something else in a look-alike enum: Dataflow's
@@ -165,7 +191,9 @@ class RawIntState(Rule):
             return None
         fix = None
         call = ctx.resolver.parents_call.get(id(node))
-        if call is not None and v.exact is not None:
+        if int_literal(node) is None:
+            pass  # a named constant: its definition is elsewhere, no edit here
+        elif call is not None and v.exact is not None:
             # ``JobState(4)`` -> ``JobState.JOB_STATE_SUCCEEDED``, through the very spelling of the call
             fix = Fix((Edit(call, f"{ctx.code(call.func)}.{member}"),), safe=True, title=f"use {cls.name}.{member}")
         elif v.exact is not None:
@@ -198,9 +226,15 @@ def int_uses(ctx: "Context") -> Iterator[tuple[cst.BaseExpression, int, StateVal
                     i = int_literal(y)
                     if i is not None:
                         yield y, i, v
+                    elif (c := named(ctx, y, scalar=True)) is not None and c.ints and not c.strs:
+                        yield y, next(iter(c.ints)), v
                 elif isinstance(op, _MEMBERSHIP) and x is a:
                     for el, i in _int_elements(y):
                         yield el, i, v
+                    c = named(ctx, y, scalar=False)
+                    if c is not None and c.ints and not c.strs:
+                        for i in sorted(c.ints):
+                            yield y, i, v
     # containers that mix members and ints: a set-like literal (only members and ints, and a tuple only
     # from three elements: ``(JobState.X, 3)`` is more often a record, e.g. a test parameter pair)
     for t in (cst.Tuple, cst.List, cst.Set):
@@ -317,7 +351,9 @@ class StrComparedWithProtoState(Rule):
 
     ## What it does
     Finds `==`, `!=`, `in` and `not in` between a Vertex proto state (`JobState`, `PipelineState`, v1 or
-    v1beta1) and a str literal or a container of str literals, and `case "JOB_STATE_X":` on a proto state.
+    v1beta1) and a str literal or a container of str literals, and `case "JOB_STATE_X":` on a proto state. A
+    named constant or container of strs (module or class constant, `self.X`, a set imported from a sibling
+    module, `frozenset(NAMES)`) counts as the literal would, reported on the comparison's line, without a fix.
 
     ## Why is this bad?
     proto-plus enums are IntEnums whose `__eq__` accepts only the same class or a plain int, so a comparison
@@ -367,9 +403,13 @@ class StrComparedWithProtoState(Rule):
                 continue
             assert isinstance(v, StateVal)
             strs = _str_elements(y)
+            is_named = not strs
+            if is_named:
+                strs = named_strs(ctx, y, scalar=isinstance(op, _EQ))
             if not strs or (isinstance(op, _EQ) and (len(strs) != 1 or container_elements(y) is not None)):
                 continue
-            yield self._finding(ctx, comp, x, v, strs, negated=isinstance(op, (cst.NotEqual, cst.NotIn)))
+            yield self._finding(ctx, comp, x, v, strs, negated=isinstance(op, (cst.NotEqual, cst.NotIn)),
+                                named_node=y if is_named else None)
         for m in ctx.sites(cst.Match):
             v = ctx.state_of(m.subject)
             if _vertex(v):
@@ -380,7 +420,8 @@ class StrComparedWithProtoState(Rule):
                         yield self._finding(ctx, value, None, v, [(value, s)], negated=False)
 
     def _finding(self, ctx: "Context", at: cst.CSTNode, state_node: Optional[cst.BaseExpression], v: StateVal,
-                 strs: list[tuple[cst.BaseExpression, str]], negated: bool) -> Finding:
+                 strs: list[tuple[cst.BaseExpression, str]], negated: bool,
+                 named_node: Optional[cst.BaseExpression] = None) -> Finding:
         fulls = [_full_name(v.classes, s) for _, s in strs]
         fix = None
         hint = "compare with the member"
@@ -404,6 +445,9 @@ class StrComparedWithProtoState(Rule):
                 if v.exact is None:
                     hint = f'compare .name == "{fulls[0]}"'
         shown = ", ".join(repr(s) for _, s in strs)
+        if named_node is not None:
+            fix = None  # the strings are written where the constant is defined
+            shown = f"{ctx.code(named_node)} ({shown})"
         return self.report(at, fix, cls=_display_classes(v), strings=shown, result="True" if negated else "False",
                            hint=hint)
 
@@ -463,7 +507,8 @@ class UnknownStateName(Rule):
         if _is_member_name(v.classes, s):
             return None
         full = _full_name(v.classes, s)
-        fix = Fix((Edit(node, _quote(node, full)),), safe=False, title=f'use "{full}"') if full else None
+        literal = str_literal(node) is not None  # else a named constant, defined elsewhere: no edit here
+        fix = Fix((Edit(node, _quote(node, full)),), safe=False, title=f'use "{full}"') if full and literal else None
         hint = f'use "{full}"' if full else "no member matches"
         return self.report(node, fix, string=s, cls=_display_classes(v), effect=effect, hint=hint)
 
@@ -475,7 +520,8 @@ class UnknownStateName(Rule):
                 continue
             if not isinstance(v, StateVal) or not v.classes or (isinstance(op, _MEMBERSHIP) and not is_left):
                 continue
-            for node, s in _str_elements(y) or []:
+            strs = _str_elements(y) or named_strs(ctx, y, scalar=isinstance(op, _EQ)) or []
+            for node, s in strs:
                 f = self._check_str(node, s, v, "never equal")
                 if f:
                     yield f
@@ -650,6 +696,13 @@ class CrossEnumComparison(Rule):
                 elif isinstance(vb, StateVal) and vb.classes and isinstance(op, _EQ):
                     if not (va.classes & vb.classes) and _vertex_involved(va.classes | vb.classes):
                         yield self.report(comp, left=_side(va), right=_side(vb))
+                elif vb is None or isinstance(vb, Path) or isinstance(vb, Chain):
+                    # a set the resolver could not build: imported from a sibling module, ``A | B``, ``set(X)``
+                    c = named(ctx, b, scalar=False) if isinstance(op, _MEMBERSHIP) else None
+                    if c is not None and c.only_members and not _is_mixed(c.classes) and not (va.classes & c.classes) \
+                            and _vertex_involved(va.classes | c.classes):
+                        other = next(iter(c.classes))
+                        yield self.report(comp, left=_side(va), right=f"{ctx.code(b)} {other.display} members")
 
 
 def _side(v: StateVal) -> str:
@@ -675,7 +728,8 @@ class StateStrRendering(Rule):
 
     ## What it does
     Finds `str(state)`, `f"{state}"`, `"%s" % state` and `"{}".format(state)` of a Vertex proto state compared
-    (`==`, `!=`, `in`) with a str, and substring tests on them (`"CANCELLED" in str(state)`).
+    (`==`, `!=`, `in`) with a str or a named constant or container of strs, and substring tests on them
+    (`"CANCELLED" in str(state)`).
 
     ## Why is this bad?
     `str(JobState.JOB_STATE_SUCCEEDED)` is `'4'` on Python 3.11+ but `'JobState.JOB_STATE_SUCCEEDED'` on 3.10:
@@ -731,6 +785,8 @@ class StateStrRendering(Rule):
             strs = _str_elements(y)
             if strs:
                 yield self._finding(ctx, comp, x, v, strs)
+            elif (strs := named_strs(ctx, y, scalar=isinstance(op, _EQ))) is not None:
+                yield self._finding(ctx, comp, x, v, strs, named_node=y)
 
     def _substring(self, ctx: "Context", comp: cst.Comparison, rendered: cst.BaseExpression, v: Rendered,
                    needle_node: cst.BaseExpression, needle: str) -> Finding:
@@ -742,13 +798,15 @@ class StateStrRendering(Rule):
                            rendering=rendering(v.how, cls, member, value), hint=f'search .name: {needle!r} in state.name')
 
     def _finding(self, ctx: "Context", comp: cst.Comparison, rendered: cst.BaseExpression, v: Rendered,
-                 strs: list[tuple[cst.BaseExpression, str]]) -> Finding:
+                 strs: list[tuple[cst.BaseExpression, str]], named_node: Optional[cst.BaseExpression] = None) -> Finding:
         st = v.state
         cls = st.exact or st.any_cls
         fulls = [_rendered_member(st, s) for _, s in strs]
         inner = _rendered_inner(rendered)
         fix = None
-        if all(fulls) and inner is not None:
+        if named_node is not None:
+            hint = f"compare .name with the full member names in {ctx.code(named_node)}"
+        elif all(fulls) and inner is not None:
             edits = [Edit(rendered, f"{ctx.code(inner)}.name")]
             edits += [Edit(node, _quote(node, full)) for (node, _), full in zip(strs, fulls)]  # type: ignore[arg-type]
             fix = Fix(tuple(edits), safe=False, title="compare .name")

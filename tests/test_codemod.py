@@ -186,12 +186,20 @@ def _replacement_kind(before: ast.AST, after: ast.AST) -> Optional[str]:
     if isinstance(after, ast.Constant) and isinstance(after.value, str) and isinstance(before, ast.Constant):
         if after.value.startswith(("JOB_STATE_", "PIPELINE_STATE_")):
             return "name-string"
+    if _dotted(before) and _dotted(after) and src_after.split(".")[0] == ast.unparse(before).split(".")[0]:
+        return "enum-path"  # JS107: a path of names from the same root, spelled to reach a real enum
     if isinstance(after, ast.Attribute) and after.attr == "name":
         if isinstance(before, (ast.Call, ast.JoinedStr, ast.BinOp)):
             return "rendered-to-name"
         if ast.dump(after.value) == ast.dump(before):
             return "state-to-name"
     return None
+
+
+def _dotted(node: ast.AST) -> bool:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
 
 
 def _changes(edit: Edit) -> bool:
@@ -227,9 +235,9 @@ def test_invariants(path: Path, unsafe: bool):
     assert len(diffs) == edits, [ast.unparse(a) + " -> " + ast.unparse(b) for a, b in diffs]
     for a, b in diffs:
         assert _replacement_kind(a, b), f"{ast.unparse(a)!r} -> {ast.unparse(b)!r} is not a fix's replacement"
-        if not unsafe:  # safe fixes only turn a raw int (or ``E(int)``) into a member
+        if not unsafe:  # safe fixes only turn a raw int (or ``E(int)``) into a member, or a missing enum path into a real one
             assert (_replacement_kind(a, b) == "member" and isinstance(a, ast.Constant) and isinstance(a.value, int)) \
-                or _replacement_kind(a, b) == "call-to-member"
+                or _replacement_kind(a, b) in ("call-to-member", "enum-path")
     # 3. re-checking finds no fixable JS101 (one that is # noqa-ed, or whose class is not exactly known, stays)
     noqa = NoqaMap(fixed)
     left = [

@@ -248,3 +248,51 @@ def test_js104_every_upper_case_attribute_is_a_member(cls):
     """JS104 reports upper-case attributes that are no member: the real classes have no other such names."""
     real = reach(cls.qualname)
     assert [a for a in dir(real) if a.isupper() and not a.startswith("_") and a not in cls.members] == []
+
+
+# ---- JS107: enum paths that do not exist ---------------------------------------------------------------------
+
+_JS107_PROBES = ("JobState", "PipelineState", "JobStates", "PipelineStates", "Jobstate", "PipelinState", "JobStateEnum")
+
+
+@pytest.mark.parametrize("module", sorted(model.ENUM_MODULES))
+def test_js107_the_model_knows_every_enum_like_name_of_its_modules(module):
+    """In every module JS107 judges, the enum-like names the SDK has are exactly the model's spellings."""
+    real = reach(module)
+    have = {a for a in dir(real) if model.enum_like(a)}
+    spelled = {p.rsplit(".", 1)[1] for e in model.VERTEX_PROTO for p in e.spellings if p.rsplit(".", 1)[0] == module}
+    assert have == spelled
+    for name in _JS107_PROBES:
+        path = f"{module}.{name}"
+        if model.missing_enum_path(path) is None:
+            assert model.class_for_path(path) is not None and reach(path) is reach(model.class_for_path(path).qualname)
+        else:
+            with pytest.raises(AttributeError):
+                getattr(real, name)
+
+
+def test_js107_every_reported_path_raises_and_every_suggestion_exists():
+    import re as _re
+
+    from expectations import FIXTURES
+    from flake8_jobstate.engine import analyze_source
+
+    source = (FIXTURES / "rules" / "js107_no_such_enum_path.py").read_text(encoding="utf-8")
+    findings = [f for f in analyze_source(source) if f.code == "JS107"]
+    assert len(findings) >= 10
+    for f in findings:
+        module, name = _re.search(r": (\S+) has no (\w+),", f.message).groups()
+        if "ImportError" in f.message or "ModuleNotFoundError" in f.message:
+            with pytest.raises(ImportError):
+                exec(f"from {module} import {name}", {})
+        else:
+            with pytest.raises(AttributeError):
+                getattr(reach(module), name)
+        for d, suggestion in model.enum_path_suggestions(f"{module}.{name}"):
+            cls = model.class_for_path(suggestion)
+            assert cls is not None and reach(suggestion) is reach(cls.qualname)
+
+
+def test_js107_import_of_a_missing_enum_module_raises():
+    with pytest.raises(ImportError):
+        importlib.import_module("google.cloud.aiplatform.JobState")

@@ -36,7 +36,8 @@ Accept = Callable[[Finding], bool]
 class JobStateCodemod(VisitorBasedCodemodCommand):
     DESCRIPTION = (
         "flake8-jobstate: rewrite raw ints used as Vertex AI JobState/PipelineState values to enum members "
-        "(JS101, safe); with --unsafe-fixes also the behaviour-changing fixes for JS102, JS103 and JS106."
+        "(JS101, safe) and enum paths the SDK lacks to the one real spelling (JS107, safe); with --unsafe-fixes "
+        "also the behaviour-changing fixes for JS102, JS103 and JS106."
     )
 
     def __init__(

@@ -603,6 +603,73 @@ SDK_SETS: dict[str, tuple[tuple[EnumClass, str], ...]] = {
     ),
 }
 
+# ---------------------------------------------------------------------------------------------------------------
+# Enum paths that do not exist (JS107)
+# ---------------------------------------------------------------------------------------------------------------
+
+# The modules whose state-enum names the model knows completely: every module that holds a spelling of a Vertex
+# proto enum, plus the top-level package, which holds none (``aiplatform.JobState`` is an AttributeError) and the
+# compat package, which holds only the ``job_state``/``pipeline_state`` modules. ``tests/test_truth.py`` checks,
+# module by module, that the enum-like names the installed SDK has there are exactly the model's spellings.
+ENUM_MODULES: frozenset[str] = frozenset(
+    {s.rsplit(".", 1)[0] for e in VERTEX_PROTO for s in e.spellings} | {"google.cloud.aiplatform", _COMPAT}
+)
+_ENUM_CLASS_NAMES = tuple(sorted({e.name for e in VERTEX_PROTO}))
+_ENUM_WORDS = ("job", "pipe", "stat")
+
+
+def enum_like(name: str) -> str | None:
+    """The Vertex enum class a CamelCase ``name`` looks like (``JobStates`` -> ``JobState``), else None.
+
+    Modules are lower case (``job_state``), so only names that start upper case count.
+    """
+    if not name[:1].isupper():
+        return None
+    low = name.lower().replace("_", "")
+    if not any(w in low for w in _ENUM_WORDS):
+        return None
+    best, score = None, 0.0
+    for cls_name in _ENUM_CLASS_NAMES:
+        target = cls_name.lower()
+        r = 1.0 if target in low else difflib.SequenceMatcher(None, low, target).ratio()
+        if r > score:
+            best, score = cls_name, r
+    return best if score >= 0.85 else None
+
+
+def missing_enum_path(path: str) -> str | None:
+    """For a dotted path that names a state enum where the SDK has none, the class it means; else None.
+
+    Only paths directly under a module of ``ENUM_MODULES`` are judged: elsewhere the model does not know
+    every name, so nothing is claimed.
+    """
+    module, _, name = path.rpartition(".")
+    if module not in ENUM_MODULES or path in _CLASS_BY_PATH:
+        return None
+    return enum_like(name)
+
+
+def _segment_distance(a: list[str], b: list[str]) -> int:
+    """Edit distance between two dotted paths, counted in whole segments."""
+    prev = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        cur = [i]
+        for j, y in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
+        prev = cur
+    return prev[-1]
+
+
+def enum_path_suggestions(path: str) -> list[tuple[int, str]]:
+    """Real spellings of the enum that ``path`` means, as (distance in segments, spelling), nearest first."""
+    intended = missing_enum_path(path)
+    if intended is None:
+        return []
+    parts = path.split(".")
+    found = {s for e in VERTEX_PROTO if e.name == intended for s in e.spellings}
+    return sorted(((_segment_distance(parts, s.split(".")), s) for s in found), key=lambda x: (x[0], len(x[1]), x[1]))
+
+
 # The prefilter: a file can hold a finding only if it imports one of these packages (every enum class,
 # SDK resource, client and message is reached from them), or names something the user configured.
 PREFILTER_CLASS_WORDS: tuple[str, ...] = ("JobState", "PipelineState")

@@ -325,6 +325,8 @@ _COLLECTED = (
     cst.Tuple,
     cst.List,
     cst.Set,
+    cst.Import,
+    cst.ImportFrom,
 )
 
 

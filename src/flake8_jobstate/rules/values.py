@@ -23,7 +23,9 @@ from ..resolver import (
     Rendered,
     StateVal,
     container_elements,
+    dotted,
     int_literal,
+    iter_children,
     str_literal,
 )
 from .base import SAFE, UNSAFE, Edit, Finding, Fix, Rule
@@ -856,6 +858,153 @@ def _rendered_inner(node: cst.BaseExpression) -> Optional[cst.BaseExpression]:
     if isinstance(node, cst.BinaryOperation):
         return node.right
     return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class NoSuchEnumPath(Rule):
+    """An attribute path or import that names a state enum where the SDK has none.
+
+    ## What it does
+    Finds attribute paths and imports that name a Vertex state enum (`JobState`, `PipelineState`, or a close
+    misspelling such as `JobStates`) in a Vertex module that has no such name: `aiplatform.JobState` (the
+    top-level `google.cloud.aiplatform` package exports no `JobState`; `aiplatform.gapic.JobState` exists),
+    `from google.cloud.aiplatform.gapic import JobStates`,
+    `aiplatform_v1.types.job_state.PipelineState`. Only the modules where the SDK spells these enums (and the
+    top-level package) are judged, since there every real spelling is known. Code inside a `try` that
+    catches `AttributeError`, `ImportError` or `Exception` is left alone (a deliberate fallback).
+
+    ## Why is this bad?
+    The path raises AttributeError (ImportError for an import) at run time, often on a rarely taken branch:
+    the code that handles a finished job crashes the first time a job finishes.
+
+    ## Example
+    ```python
+    from google.cloud import aiplatform
+
+    job = aiplatform.CustomJob.get("projects/p/locations/l/customJobs/1")
+    if job.state == aiplatform.JobState.JOB_STATE_SUCCEEDED:
+        print("done")
+    ```
+
+    ## Use instead
+    ```python
+    from google.cloud import aiplatform
+
+    job = aiplatform.CustomJob.get("projects/p/locations/l/customJobs/1")
+    if job.state == aiplatform.gapic.JobState.JOB_STATE_SUCCEEDED:
+        print("done")
+    ```
+
+    ## Fix safety
+    Safe when exactly one real spelling is nearest (fewest path segments changed) and it can be written from
+    the same imported name (`aiplatform.JobState` -> `aiplatform.gapic.JobState`,
+    `gapic.JobStates` -> `gapic.JobState`): the code raised before, and now reaches the enum it named.
+    Otherwise, and for imports, no fix: the message names the nearest real spelling.
+
+    ## Options
+    `--jobstate-extra-modules` adds modules that re-export the enums; paths under them are never reported.
+
+    ## References
+    - [Vertex AI SDK reference: aiplatform.gapic](https://cloud.google.com/python/docs/reference/aiplatform/latest/google.cloud.aiplatform.gapic)
+    """
+
+    code = "JS107"
+    name = "no-such-enum-path"
+    summary = "state enum path or import the SDK does not have"
+    message = "{spelled}: {module} has no {name}, {exc} at run time; {hint}"
+    fix = SAFE
+
+    def check(self, ctx: "Context") -> Iterator[Finding]:
+        guarded: Optional[set[int]] = None
+        for node, path, spelled, exc, root in _enum_path_uses(ctx):
+            if guarded is None:
+                guarded = _guarded_by_try(ctx.module)
+            if id(node) in guarded:
+                continue
+            suggestions = model.enum_path_suggestions(path)
+            if not suggestions:
+                continue
+            fix = None
+            if exc != "AttributeError":  # an import: name the module to import from
+                parent, _, cls_name = suggestions[0][1].rpartition(".")
+                hint = f"did you mean from {parent} import {cls_name}?"
+            else:
+                hint = f"did you mean {suggestions[0][1]}?"
+            if root is not None:
+                # spelled from the same imported name when possible: one nearest such spelling is the fix
+                root_code, root_path = root
+                reachable = [(d, s) for d, s in suggestions if s.startswith(root_path + ".")]
+                if reachable:
+                    nearest = [s for d, s in reachable if d == reachable[0][0]]
+                    code = root_code + nearest[0][len(root_path):]
+                    if len(nearest) == 1:
+                        fix = Fix((Edit(node, code),), safe=True, title=f"use {code}")
+                        hint = f"use {code} (flake8-jobstate fix)"
+                    else:
+                        hint = f"did you mean {code}?"
+            module, _, name = path.rpartition(".")
+            yield self.report(node, fix, spelled=spelled, module=module, name=name, exc=exc, hint=hint)
+
+
+def _enum_path_uses(ctx: "Context") -> Iterator[tuple[cst.CSTNode, str, str, str, Optional[tuple[str, str]]]]:
+    """(node, full path, as spelled, exception, (root code, root path) for a fix) of every enum-like name
+    reached through a Vertex module that lacks it."""
+    for attr in ctx.sites(cst.Attribute):
+        if model.enum_like(attr.attr.value) is None:
+            continue
+        base = ctx.resolve(attr.value)
+        if not isinstance(base, Path):
+            continue
+        path = f"{base.path}.{attr.attr.value}"
+        if model.missing_enum_path(path) is None:
+            continue
+        root_node: cst.BaseExpression = attr.value
+        while isinstance(root_node, cst.Attribute):
+            root_node = root_node.value
+        root = ctx.resolve(root_node) if isinstance(root_node, cst.Name) else None
+        spelled = ctx.code(attr)
+        yield attr, path, spelled, "AttributeError", (ctx.code(root_node), root.path) if isinstance(root, Path) else None
+    for imp in ctx.sites(cst.ImportFrom):
+        if imp.relative or imp.module is None or isinstance(imp.names, cst.ImportStar):
+            continue
+        module = dotted(imp.module)
+        for alias in imp.names:
+            name = dotted(alias.name)
+            if module and name and model.missing_enum_path(f"{module}.{name}") is not None:
+                yield alias, f"{module}.{name}", f"from {module} import {name}", "ImportError", None
+    for imp in ctx.sites(cst.Import):
+        for alias in imp.names:
+            path = dotted(alias.name)
+            if path and model.missing_enum_path(path) is not None:
+                yield alias, path, f"import {path}", "ModuleNotFoundError", None
+
+
+_FALLBACK_EXCEPTIONS = frozenset({"AttributeError", "ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+def _guarded_by_try(module: cst.Module) -> set[int]:
+    """Ids of the nodes inside the body of a ``try`` that catches AttributeError/ImportError (or broader)."""
+    out: set[int] = set()
+    stack: list[tuple[cst.CSTNode, bool]] = [(module, False)]
+    while stack:
+        node, guarded = stack.pop()
+        if guarded:
+            out.add(id(node))
+        if isinstance(node, cst.Try) and any(_catches_fallback(h) for h in node.handlers):
+            stack.append((node.body, True))
+            stack.extend((c, guarded) for c in iter_children(node) if c is not node.body)
+            continue
+        stack.extend((c, guarded) for c in iter_children(node))
+    return out
+
+
+def _catches_fallback(handler: cst.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    types = [e.value for e in handler.type.elements] if isinstance(handler.type, cst.Tuple) else [handler.type]
+    return any((dotted(t) or "").rsplit(".", 1)[-1] in _FALLBACK_EXCEPTIONS for t in types)
 
 
 _ = Union  # keep typing import used on older linters

@@ -66,3 +66,25 @@ def test_fix_of_the_example_is_the_use_instead(rule):
     fixed, applied, _ = fix_code(rule.example_code("Example"), Config(), unsafe_fixes=True)
     assert applied
     assert fixed == rule.example_code("Use instead")
+
+
+def _strip_like_py313(doc: str) -> str:
+    """What Python 3.13's compiler does to a docstring: the common indentation of lines 2+ is removed."""
+    lines = doc.expandtabs().splitlines()
+    indents = [len(ln) - len(ln.lstrip()) for ln in lines[1:] if ln.strip()]
+    cut = min(indents, default=0)
+    return "\n".join([lines[0].lstrip()] + [ln[cut:] for ln in lines[1:]]) if lines else ""
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_doc_renders_the_same_with_or_without_docstring_indentation(rule, monkeypatch):
+    """Rule pages must not depend on how the running Python stores docstrings (3.13 strips the indentation)."""
+    indented = "\n".join([(rule.__doc__ or "").splitlines()[0]] + [
+        "    " + ln if ln.strip() else ln for ln in (rule.__doc__ or "").splitlines()[1:]
+    ])
+    rendered = []
+    for doc in (indented, _strip_like_py313(indented)):
+        monkeypatch.setattr(rule, "__doc__", doc)
+        rendered.append((rule.doc_text(), rule.doc_sections()))
+    assert rendered[0] == rendered[1]
+    assert "{options}" not in rendered[0][0]

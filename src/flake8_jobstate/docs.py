@@ -59,7 +59,7 @@ def rules_md() -> str:
         "",
     ]
     for r in iter_rules():
-        first = (r.__doc__ or "").strip().splitlines()[0]
+        first = r.doc_text().splitlines()[0]
         out += [f"## {r.code} {r.name}", "", f"{first}", "", f"Message: `{r.code} {r.message}`", "",
                 f"Fix: {_fix_text(r.fix)}", ""]
         sections = r.doc_sections()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator, Optional
@@ -62,6 +63,10 @@ class Rule:
     summary: ClassVar[str]  # one line for the rule table
     message: ClassVar[str]  # "problem; hint" template, str.format fields
     fix: ClassVar[Optional[str]] = None  # None | SAFE | UNSAFE
+    # text shared by several pages: ``{key}`` in the docstring is replaced by the value *after* the docstring's
+    # indentation is removed, so a multi-line value is written without indentation and renders the same on every
+    # Python (3.13 strips docstring indentation at compile time, earlier versions do not)
+    doc_fragments: ClassVar[dict[str, str]] = {}
     registry: ClassVar[dict[str, type["Rule"]]] = {}
 
     def __init_subclass__(cls, **kwargs: object) -> None:
@@ -79,9 +84,17 @@ class Rule:
     # -- docs ------------------------------------------------------------------------------------------------
 
     @classmethod
+    def doc_text(cls) -> str:
+        """The documentation page: the docstring without its indentation, shared fragments filled in."""
+        doc = inspect.cleandoc(cls.__doc__ or "")
+        for key, value in cls.doc_fragments.items():
+            doc = doc.replace("{" + key + "}", value)
+        return doc
+
+    @classmethod
     def doc_sections(cls) -> dict[str, str]:
         """The docstring split into its sections (``## Title`` headings)."""
-        doc = _dedent(cls.__doc__ or "")
+        doc = cls.doc_text()
         out: dict[str, str] = {}
         current = None
         for line in doc.splitlines():
@@ -100,12 +113,6 @@ class Rule:
         m = re.search(r"```python\n(.*?)```", text, re.S)
         return m.group(1) if m else ""
 
-
-def _dedent(doc: str) -> str:
-    lines = doc.expandtabs().splitlines()
-    indents = [len(ln) - len(ln.lstrip()) for ln in lines[1:] if ln.strip()]
-    cut = min(indents) if indents else 0
-    return "\n".join([lines[0].strip()] + [ln[cut:] for ln in lines[1:]]) if lines else ""
 
 
 def iter_rules() -> Iterator[type[Rule]]:

@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 
 _OPTION_DOC = (
     "`--jobstate-terminal-states` (flake8) / `terminal-states` (`[tool.flake8-jobstate]`): extra states that end a\n"
-    "    wait, such as `PAUSED`, on top of the documented terminal states (SUCCEEDED, FAILED, CANCELLED, EXPIRED,\n"
-    "    PARTIALLY_SUCCEEDED; PipelineState: SUCCEEDED, FAILED, CANCELLED)."
+    "wait, such as `PAUSED`, on top of the documented terminal states (SUCCEEDED, FAILED, CANCELLED, EXPIRED,\n"
+    "PARTIALLY_SUCCEEDED; PipelineState: SUCCEEDED, FAILED, CANCELLED)."
 )
 
 
@@ -677,4 +677,4 @@ def _covered(c: object) -> "Optional[set[str] | str]":
 
 # the Options sections share one text
 for _rule in (WaitLoopMissesTerminalState, WaitLoopExitsOnActiveState, IncompleteStateSet, NonExhaustiveStateMatch):
-    _rule.__doc__ = (_rule.__doc__ or "").replace("{options}", _OPTION_DOC)
+    _rule.doc_fragments = {"options": _OPTION_DOC}

@@ -121,7 +121,7 @@ def test_metadata(rule):
     sections = rule.doc_sections()
     assert list(sections) == list(DOC_SECTIONS)
     assert all(sections[s].strip() for s in DOC_SECTIONS)
-    assert "{options}" not in rule.__doc__
+    assert "{options}" not in rule.doc_text()
     if rule.code != "JS201":
         assert "--jobstate-terminal-states" in sections["Options"]
 

@@ -117,10 +117,10 @@ def test_check_cli(tmp_path: Path):
     r = run_cli(["check", "--select", "JS1", "nb.ipynb"], tmp_path)
     assert r.returncode == 1
     assert r.stdout.splitlines() == [
-        "nb.ipynb:cell_3:2:25: JS101 raw int 4 used as JobState; use JobState.JOB_STATE_SUCCEEDED (flake8-jobstate fix)",
-        "nb.ipynb:cell_3:2:28: JS101 raw int 5 used as JobState; use JobState.JOB_STATE_FAILED (flake8-jobstate fix)",
-        "nb.ipynb:cell_3:2:31: JS101 raw int 7 used as JobState; use JobState.JOB_STATE_CANCELLED (flake8-jobstate fix)",
-        "nb.ipynb:cell_5:4:17: JS101 raw int 5 used as JobState; use JobState.JOB_STATE_FAILED (flake8-jobstate fix)",
+        "nb.ipynb:cell_3:2:25: JS101 raw int 4 used as JobState; use JobState.JOB_STATE_SUCCEEDED (fix available)",
+        "nb.ipynb:cell_3:2:28: JS101 raw int 5 used as JobState; use JobState.JOB_STATE_FAILED (fix available)",
+        "nb.ipynb:cell_3:2:31: JS101 raw int 7 used as JobState; use JobState.JOB_STATE_CANCELLED (fix available)",
+        "nb.ipynb:cell_5:4:17: JS101 raw int 5 used as JobState; use JobState.JOB_STATE_FAILED (fix available)",
     ]
     r = run_cli(["check", "--select", "JS1", "--format", "json", "nb.ipynb"], tmp_path)
     assert json.loads(r.stdout)["findings"][0]["cell"] == 3
@@ -131,7 +131,7 @@ def test_check_cli(tmp_path: Path):
     r = run_cli(["check", "--select", "JS1", "--format", "github", "nb.ipynb"], tmp_path)
     lines = r.stdout.splitlines()
     assert lines[0] == (f"::error file=nb.ipynb,line={json_line_cell3},title=JS101 (cell_3)::cell_3:2:25: raw int 4 "
-                        "used as JobState; use JobState.JOB_STATE_SUCCEEDED (flake8-jobstate fix)")
+                        "used as JobState; use JobState.JOB_STATE_SUCCEEDED (fix available)")
     assert lines[-1].startswith(f"::error file=nb.ipynb,line={json_line_cell5},title=JS101 (cell_5)::cell_5:4:17:")
     r = run_cli(["check", "--select", "JS1", "--format", "sarif", "nb.ipynb"], tmp_path)
     doc = json.loads(r.stdout)
@@ -140,7 +140,7 @@ def test_check_cli(tmp_path: Path):
     assert not list(jsonschema.Draft4Validator(schema).iter_errors(doc))
     res = doc["runs"][0]["results"]
     assert res[-1]["locations"][0]["physicalLocation"]["region"] == {"startLine": json_line_cell5}
-    assert res[-1]["properties"] == {"cell": 5, "lineInCell": 4, "columnInCell": 17}
+    assert res[-1]["properties"] == {"cell": 5, "lineInCell": 4, "columnInCell": 17, "fix": "safe"}
     # folders: notebooks are found next to .py files; checkpoints are excluded
     (tmp_path / ".ipynb_checkpoints").mkdir()
     write_nb(tmp_path / ".ipynb_checkpoints" / "nb-checkpoint.ipynb", SAMPLE)

@@ -192,6 +192,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_fix(args: argparse.Namespace) -> int:
     from .files import CHECK, DIFF, WRITE, FileResult, fix_file, iter_files
+    from .formats import fix_summary
 
     settings = _settings(args)
     mode = DIFF if args.diff else CHECK if args.check else WRITE
@@ -216,14 +217,12 @@ def cmd_fix(args: argparse.Namespace) -> int:
     results: list[FileResult] = [FileResult(p, errors=["no such file or directory"]) for p in missing]
     results += _run_all([(f, mode) for f in files], _fix_worker, settings, args.jobs)
     changed = 0
-    fixes = 0
     for res in results:
         for e in res.errors:
             print(f"{res.path}: error: {e}", file=sys.stderr)
         if not res.changed:
             continue
         changed += 1
-        fixes += len(res.fixed)
         codes = ", ".join(sorted({c for c, _, _ in res.fixed})) or "fixes"
         if mode == DIFF:
             sys.stdout.write(res.diff)
@@ -232,11 +231,10 @@ def cmd_fix(args: argparse.Namespace) -> int:
         else:
             print(f"fixed {res.path} ({len(res.fixed)}: {codes})", file=sys.stderr)
     sys.stdout.flush()
-    if mode == WRITE and changed:
-        print(f"{PROG}: {fixes} fix{'es' if fixes != 1 else ''} applied in {changed} file{'s' * (changed != 1)}",
-              file=sys.stderr)
-    elif mode == CHECK and changed:
-        print(f"{PROG}: {changed} file{'s' * (changed != 1)} would change", file=sys.stderr)
+    summary = fix_summary(results, written=mode == WRITE)
+    if summary:
+        files = f" ({changed} file{'s' * (changed != 1)} {'changed' if mode == WRITE else 'would change'})" if changed else ""
+        print(f"{PROG}: {summary}{files}", file=sys.stderr)
     if any(r.errors for r in results):
         return 2
     return 1 if changed else 0

@@ -20,6 +20,16 @@ def _fix_text(fix: Optional[str]) -> str:
     return {None: "none", "safe": "safe", "unsafe": "unsafe (`--unsafe-fixes`)"}[fix]
 
 
+FIX_NOTE = [
+    "A finding's message ends with `(fix available)` exactly when `flake8-jobstate fix` would change it, and",
+    "with `(unsafe fix available)` when `flake8-jobstate fix --unsafe-fixes` would; without a marker the",
+    "fixer leaves it (a rule with a fix offers it only where it can be written safely, e.g. when the exact",
+    "enum class is known and an import of it can be placed where the module already imports the SDK).",
+    "The json output carries the same as `fix` (`safe`, `unsafe` or null), the sarif output as the",
+    "result property `fix`.",
+]
+
+
 def rule_table() -> str:
     lines = ["| code | name | what it finds | fix |", "|---|---|---|---|"]
     for r in iter_rules():
@@ -34,6 +44,8 @@ def rules_md() -> str:
         "Generated from the rule classes by `python -m flake8_jobstate.docs`; do not edit by hand.",
         "Every rule fires only on expressions the resolver can tie to a known state enum (see the README,",
         '"How it decides what is a state").',
+        "",
+        *FIX_NOTE,
         "",
         "Decisions where `rules.md` is silent (they apply to every rule):",
         "",

@@ -48,6 +48,8 @@ class FileResult:
     fixed: list[tuple[str, int, Optional[int]]] = field(default_factory=list)  # (code, line, cell)
     diff: str = ""
     output: Optional[bytes] = None  # the fixed bytes (stdin mode prints them)
+    # fix only: (code, applicability) of every reported finding the file still has after the fix (or would have)
+    left: list[tuple[str, Optional[str]]] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -153,10 +155,7 @@ def _first_line(s: str) -> str:
 
 def _record(path: str, f, line: int, col: int, cell: Optional[int] = None,  # noqa: ANN001
             file_line: Optional[int] = None) -> Record:
-    kind = None
-    if f.fix is not None:
-        kind = "safe" if f.fix.safe else "unsafe"
-    return Record(path, line, col, f.code, f.message, kind, cell, file_line)
+    return Record(path, line, col, f.code, f.shown_message, f.applicability, cell, file_line)
 
 
 def check_file(path: str, settings: Settings, display: Optional[str] = None, stdin: Optional[bytes] = None) -> FileResult:
@@ -275,6 +274,15 @@ def _accept(settings: Settings):  # noqa: ANN202
     return lambda f: settings.selected(f.code)
 
 
+def _left(findings: Sequence, text: str, settings: Settings) -> list[tuple[str, Optional[str]]]:
+    """(code, applicability) of the findings of ``text`` that check would report (selected, not noqa-ed)."""
+    if not findings or file_is_noqa(text):
+        return []
+    noqa = NoqaMap(text)
+    return [(f.code, f.applicability) for f in findings
+            if settings.selected(f.code) and not noqa.suppressed(f.line, f.code)]
+
+
 def _fix_python(data: bytes, settings: Settings, shown: str, res: FileResult):  # noqa: ANN202
     from .codemod import fix_code
 
@@ -282,10 +290,13 @@ def _fix_python(data: bytes, settings: Settings, shown: str, res: FileResult):  
     text = dec.text
     if file_is_noqa(text):
         return None, text, text
-    new_text, applied, _ = fix_code(text, settings.config, shown, settings.unsafe_fixes, _accept(settings))
+    unchanged: list = []
+    new_text, applied, _ = fix_code(text, settings.config, shown, settings.unsafe_fixes, _accept(settings),
+                                    unchanged_findings=unchanged)
     if new_text == text:
+        res.left = _left(unchanged, text, settings)
         return None, text, text
-    verify(text, new_text, settings, shown)
+    res.left = _left(verify(text, new_text, settings, shown), new_text, settings)
     res.fixed = [(f.code, f.line, None) for f in applied]
     try:
         return encode(dec, new_text), text, new_text
@@ -297,8 +308,9 @@ class VerifyError(Exception):
     pass
 
 
-def verify(old: str, new: str, settings: Settings, shown: str) -> None:
-    """The fixed code must parse (libcst, and ``ast`` when the original compiled) and analyse cleanly."""
+def verify(old: str, new: str, settings: Settings, shown: str) -> list:
+    """The fixed code must parse (libcst, and ``ast`` when the original compiled) and analyse cleanly; its
+    findings are returned."""
     try:
         parse(new)
     except ParseError as e:
@@ -313,7 +325,7 @@ def verify(old: str, new: str, settings: Settings, shown: str) -> None:
             ast.parse(new)
         except (SyntaxError, ValueError) as e:
             raise VerifyError(f"the fixed code does not compile ({_first_line(str(e))}); file left untouched") from None
-    analyze_source(new, settings.config, shown)
+    return analyze_source(new, settings.config, shown)
 
 
 def _fix_notebook(data: bytes, settings: Settings, shown: str, res: FileResult):  # noqa: ANN202
@@ -326,11 +338,13 @@ def _fix_notebook(data: bytes, settings: Settings, shown: str, res: FileResult):
         res.errors.extend(errors)
         return None, nb.text, nb.text
     if new_text is None:
+        findings, _, analysed, _ = nbmod.analyze(nb, settings.config, shown)
+        res.left = _left([nf.finding for nf in findings], analysed, settings)
         return None, nb.text, nb.text
     # verify: the new notebook loads, and its combined code parses and analyses
     new_nb = nbmod.load(nbmod.encode(nb, new_text))
     new_source, _ = new_nb.combined()
-    verify(source, new_source, settings, shown)
+    res.left = _left(verify(source, new_source, settings, shown), new_source, settings)
     res.fixed = [(nf.finding.code, nf.line, nf.cell) for nf in applied]
     return nbmod.encode(nb, new_text), nb.text, new_text
 

@@ -140,8 +140,10 @@ def to_sarif(results: Sequence[FileResult]) -> str:
             }
             if r.code in index:
                 result["ruleIndex"] = index[r.code]
+            props: dict[str, Any] = {"fix": r.fix or "none"}  # what `flake8-jobstate fix` would do, as in the message
             if r.cell is not None:
-                result["properties"] = {"cell": r.cell, "lineInCell": r.line, "columnInCell": r.col + 1}
+                props.update({"cell": r.cell, "lineInCell": r.line, "columnInCell": r.col + 1})
+            result["properties"] = props
             sarif_results.append(result)
     notifications = [
         {"level": "error", "message": {"text": f"{res.path}: {e}"}} for res in results for e in res.errors
@@ -199,3 +201,32 @@ def github_lines(results: Iterable[FileResult]) -> Iterable[str]:
             yield f"::error {props}::{_escape_data(msg)}"
         for e in res.errors:
             yield f"::error file={_escape_property(_uri(res.path))},title=flake8-jobstate::{_escape_data(e)}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def fix_summary(results: Iterable[FileResult], written: bool) -> str:
+    """``N fixed, M left: JS101 3 fixed; JS102 1 left (unsafe fix available: --unsafe-fixes); ...`` over the
+    files of one ``fix`` run (``written`` False: ``--check`` / ``--diff``, nothing was written). Empty when
+    the run found nothing at all."""
+    from collections import Counter
+
+    fixed: Counter[str] = Counter()
+    left: dict[str, Counter] = {}
+    for res in results:
+        fixed.update(code for code, _, _ in res.fixed)
+        for code, kind in res.left:
+            left.setdefault(code, Counter())[kind] += 1
+    n_fixed, n_left = sum(fixed.values()), sum(sum(c.values()) for c in left.values())
+    if not n_fixed and not n_left:
+        return ""
+    verb = "fixed" if written else "would be fixed"
+    why = {None: "no fix", "unsafe": "unsafe fix available: --unsafe-fixes", "safe": "fix available, not applied"}
+    parts = []
+    for code in sorted(set(fixed) | set(left)):
+        bits = [f"{fixed[code]} {verb}"] if fixed[code] else []
+        for kind, n in sorted(left.get(code, Counter()).items(), key=lambda kv: str(kv[0])):
+            bits.append(f"{n} left ({why[kind]})")
+        parts.append(f"{code} " + ", ".join(bits))
+    return f"{n_fixed} {verb}, {n_left} left: " + "; ".join(parts)

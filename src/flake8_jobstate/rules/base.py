@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 SAFE = "safe"
 UNSAFE = "unsafe"
 
+# what a finding's message says when ``flake8-jobstate fix`` (or ``fix --unsafe-fixes``) would change it; the
+# marker is derived from the finding's own Fix, so it is true exactly when the fixer has something to apply
+MARKERS = {SAFE: "(fix available)", UNSAFE: "(unsafe fix available)"}
+
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "Options", "References")
 
 
@@ -47,8 +51,21 @@ class Finding:
     col: int = 0
 
     @property
+    def applicability(self) -> Optional[str]:
+        """SAFE / UNSAFE when ``fix`` (``fix --unsafe-fixes``) would change this finding, else None."""
+        if self.fix is None:
+            return None
+        return SAFE if self.fix.safe else UNSAFE
+
+    @property
+    def shown_message(self) -> str:
+        """The message with its fix marker, as every front end prints it."""
+        kind = self.applicability
+        return f"{self.message} {MARKERS[kind]}" if kind else self.message
+
+    @property
     def text(self) -> str:
-        return f"{self.code} {self.message}"
+        return f"{self.code} {self.shown_message}"
 
 
 class Rule:

@@ -182,7 +182,7 @@ class RawIntState(Rule):
     code = "JS101"
     name = "raw-int-state"
     summary = "int literal used as a proto state"
-    message = "raw int {value} used as {display}; use {cls}.{member} (flake8-jobstate fix)"
+    message = "raw int {value} used as {display}; use {cls}.{member}"
     fix = SAFE
 
     def _int(self, ctx: "Context", node: cst.BaseExpression, value: int, v: StateVal) -> Optional[Finding]:

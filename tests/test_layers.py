@@ -17,6 +17,7 @@ LAYERS = {
     "config": 1,
     "resolver": 2,
     "project": 3,
+    "placement": 3,
     "context": 4,
     "flow": 5,
     "rules.base": 6,

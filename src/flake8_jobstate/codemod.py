@@ -63,6 +63,7 @@ class JobStateCodemod(VisitorBasedCodemodCommand):
         self.needed_imports: list[tuple[str, str, Optional[str]]] = []
         # per pass
         self._replacements: dict[int, cst.BaseExpression] = {}
+        self._inserts: dict[int, list[str]] = {}  # id(import line) -> import lines to add right after it
 
     @staticmethod
     def add_args(arg_parser: argparse.ArgumentParser) -> None:
@@ -148,13 +149,25 @@ class JobStateCodemod(VisitorBasedCodemodCommand):
         if not chosen:
             raise SkipFile("no applicable fixes")
         self._replacements = {}
+        self._inserts = {}
+        scheduled: list[tuple[str, str, Optional[str]]] = []
         for f in chosen:
             assert f.fix is not None
             for edit in f.fix.edits:
                 self._replacements[id(edit.node)] = _replacement(edit)
-            for module, name, asname in f.fix.imports:
-                if self.schedule_imports:
-                    AddImportsVisitor.add_needed_import(self.context, module, name, asname)
+            for imp in f.fix.imports:
+                module, name, asname = imp[:3]
+                after = getattr(imp, "after", None)
+                if after is not None:  # a new line right after an existing import, in its block
+                    lines = self._inserts.setdefault(id(after), [])
+                    line = f"from {module} import {name}" + (f" as {asname}" if asname else "")
+                    if line not in lines:
+                        lines.append(line)
+                    continue
+                if (module, name, asname) not in scheduled:  # once per pass: LibCST would write it twice
+                    scheduled.append((module, name, asname))
+                    if self.schedule_imports:
+                        AddImportsVisitor.add_needed_import(self.context, module, name, asname)
                 if (module, name, asname) not in self.needed_imports:
                     self.needed_imports.append((module, name, asname))
         self.applied.extend(chosen)
@@ -162,11 +175,16 @@ class JobStateCodemod(VisitorBasedCodemodCommand):
             return tree.visit(self)
         finally:
             self._replacements = {}
+            self._inserts = {}
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
         new = self._replacements.get(id(original_node))
         if new is not None:
             return new
+        lines = self._inserts.get(id(original_node))
+        if lines and isinstance(updated_node, cst.SimpleStatementLine):
+            added = [cst.parse_statement(line + "\n") for line in lines]
+            return cst.FlattenSentinel([updated_node, *added])
         return super().on_leave(original_node, updated_node)
 
 

@@ -15,6 +15,7 @@ import libcst as cst
 from . import model
 from .config import Config
 from .project import ConstEvaluator
+from .placement import Import, Placement
 from .resolver import Resolver
 
 
@@ -50,16 +51,7 @@ class Context:
 
     def member_expr(
         self, cls: model.EnumClass, member: str, at: cst.CSTNode
-    ) -> tuple[Optional[str], tuple[tuple[str, str, Optional[str]], ...]]:
-        """Code for ``cls.member`` spelled through an import visible at ``at``, else with a new import."""
-        spelled = self.resolver.spelling(cls, at)
-        if spelled is not None:
-            return f"{spelled}.{member}", ()
-        module = model.import_module(cls)
-        if module is None:
-            return None, ()
-        for alias in (cls.name, f"Vertex{cls.name}" if cls.version == "v1" else f"{cls.name}V1beta1"):
-            if self.resolver.module_scope.lookup(alias) is None and alias not in self.resolver.module_scope.env:
-                asname = None if alias == cls.name else alias
-                return f"{alias}.{member}", ((module, cls.name, asname),)
-        return None, ()
+    ) -> tuple[Optional[str], tuple["Import", ...]]:
+        """Code for ``cls.member`` at ``at`` and the imports it needs (see ``placement``); (None, ()) when no
+        spelling keeps the module importable."""
+        return Placement.of(self.module, self.resolver).member_expr(cls, member, at)

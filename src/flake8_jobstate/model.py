@@ -676,3 +676,14 @@ PREFILTER_CLASS_WORDS: tuple[str, ...] = ("JobState", "PipelineState")
 PREFILTER_PACKAGE_WORDS: tuple[str, ...] = ("aiplatform", "vertexai", "genai")
 VERTEX_PACKAGES: tuple[str, ...] = ("google.cloud.aiplatform", "vertexai", "google.genai", "agentplatform")
 VERTEX_PACKAGES_FROM: tuple[tuple[str, str], ...] = (("google.cloud", "aiplatform"), ("google", "genai"))
+
+# the top-level modules the google-cloud-aiplatform distribution ships: where one of them imports, the module a
+# fix imports the proto enums from (``import_module``) imports too
+SDK_DISTRIBUTION_MODULES: tuple[str, ...] = (
+    "google.cloud.aiplatform", "google.cloud.aiplatform_v1", "google.cloud.aiplatform_v1beta1", "vertexai",
+)
+
+
+def ships_with_sdk(module: str) -> bool:
+    """``module`` (dotted) is part of the google-cloud-aiplatform distribution."""
+    return any(module == m or module.startswith(m + ".") for m in SDK_DISTRIBUTION_MODULES)

@@ -913,8 +913,9 @@ class Resolver:
 
     # -- spelling for fixes -----------------------------------------------------------------------------------
 
-    def spelling(self, cls: EnumClass, at: cst.CSTNode) -> Optional[str]:
-        """An expression that reaches ``cls`` through an existing import visible at ``at``."""
+    def spelling(self, cls: EnumClass, at: cst.CSTNode, within: Optional[cst.CSTNode] = None) -> Optional[str]:
+        """An expression that reaches ``cls`` through an existing import visible at ``at`` (with ``within``, a
+        function: only through bindings of that function and the scopes inside it)."""
         best: Optional[str] = None
         scope: Optional[Scope] = self.scope_for(at)
         first = True
@@ -938,6 +939,8 @@ class Resolver:
                     if cand is not None and (best is None or (cand.count("."), len(cand)) < (best.count("."), len(best))):
                         best = cand
             first = False
+            if within is not None and scope.node is within:
+                break
             scope = scope.parent
         return best
 

@@ -131,8 +131,9 @@ def _invariant_files() -> list[Path]:
 
 
 def _imports(tree: ast.Module) -> set[tuple]:
+    """Every import, wherever it is (fixes add imports inside functions and ``try:`` bodies too)."""
     out = set()
-    for node in tree.body:
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             out |= {(node.module, a.name, a.asname) for a in node.names}
         elif isinstance(node, ast.Import):
@@ -141,7 +142,16 @@ def _imports(tree: ast.Module) -> set[tuple]:
 
 
 def _strip_imports(tree: ast.Module) -> list[ast.stmt]:
-    return [n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))]
+    """The module's statements with every import statement (at any depth) left out."""
+    import copy
+
+    tree = copy.deepcopy(tree)
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            stmts = getattr(node, field, None)
+            if isinstance(stmts, list):
+                setattr(node, field, [n for n in stmts if not isinstance(n, (ast.Import, ast.ImportFrom))])
+    return tree.body
 
 
 def _differences(a: object, b: object, out: list[tuple[ast.AST, ast.AST]], parent: Optional[tuple] = None) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, NoReturn, Optional, Sequence
 
 from . import __version__
@@ -45,6 +44,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--isolated", action="store_true", help="ignore pyproject.toml files")
     g.add_argument("--stdin-filename", default=None, help="name shown for '-' (and .ipynb: read a notebook)")
     g.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    g.add_argument("--max-file-size", "--jobstate-max-file-size", dest="max_file_size", default=None,
+                   metavar="CHARS", help="skip (and report) files longer than this; 0: no limit (default 2000000)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,19 +100,24 @@ def _size(item: object) -> int:
 
 
 def _run_all(items: list, worker: Callable, settings, jobs: Optional[int]) -> list:  # noqa: ANN001
-    """Results in input order; a process pool for many files, this process for few (or if the pool fails)."""
+    """Results in input order; a process pool for many files, this process for few (or if the pool fails).
+    A file whose worker process dies gets that as its error; the other files are unaffected."""
+    from .files import FileResult
+    from .pool import Crashed, run
+
     n = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
     if n > 1 and len(items) >= SERIAL_BELOW:
         try:
             # biggest files first, one at a time: a few large modules dominate, and a chunk of them on one
             # worker would leave the other idle; results go back to input order
             order = sorted(range(len(items)), key=lambda i: -_size(items[i]))
-            results: list = [None] * len(items)
-            with ProcessPoolExecutor(max_workers=n, initializer=_init_worker, initargs=(settings,)) as ex:
-                for i, r in zip(order, ex.map(worker, [items[i] for i in order], chunksize=1)):
-                    results[i] = r
+            results = run(items, worker, _init_worker, (settings,), n, order)
+            for i, r in enumerate(results):
+                if isinstance(r, Crashed):
+                    path = items[i][0] if isinstance(items[i], tuple) else items[i]
+                    results[i] = FileResult(path, errors=[f"skipped: the analysis crashed ({r.how})"])
             return results
-        except (OSError, RuntimeError, ImportError) as e:  # BrokenProcessPool is a RuntimeError
+        except (OSError, RuntimeError, ImportError) as e:
             print(f"{PROG}: warning: parallel run failed ({type(e).__name__}); continuing serially", file=sys.stderr)
     _init_worker(settings)
     return [worker(i) for i in items]
@@ -125,6 +131,7 @@ def _options(args: argparse.Namespace) -> dict:
         "extra_modules": args.extra_modules,
         "state_attributes": args.state_attributes,
         "terminal_states": args.terminal_states,
+        "max_file_size": args.max_file_size,
         "select": args.select,
         "ignore": args.ignore,
         "extend_ignore": args.extend_ignore,
@@ -147,7 +154,7 @@ def _stdin_bytes() -> bytes:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from . import formats
-    from .files import FileResult, check_file, iter_files
+    from .files import FileResult, check_file, collect
 
     settings = _settings(args)
     paths = args.paths or ["."]
@@ -161,9 +168,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         else:
             results = [check_file(display, settings, display=display, stdin=_stdin_bytes())]
     else:
-        missing = [p for p in paths if not os.path.exists(p)]
-        files = list(iter_files([p for p in paths if p not in missing], settings))
-        results = [FileResult(p, errors=["no such file or directory"]) for p in missing]
+        files, results = collect(paths, settings)
         results += _run_all(files, _check_worker, settings, args.jobs)
 
     out_text: str
@@ -191,7 +196,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
-    from .files import CHECK, DIFF, WRITE, FileResult, fix_file, iter_files
+    from .files import CHECK, DIFF, WRITE, collect, fix_file
     from .formats import fix_summary
 
     settings = _settings(args)
@@ -212,14 +217,14 @@ def cmd_fix(args: argparse.Namespace) -> int:
             sys.stdout.buffer.write(out) if hasattr(sys.stdout, "buffer") else sys.stdout.write(out.decode())
         sys.stdout.flush()
         return 2 if res.errors else 1 if res.changed else 0
-    missing = [p for p in paths if not os.path.exists(p)]
-    files = list(iter_files([p for p in paths if p not in missing], settings))
-    results: list[FileResult] = [FileResult(p, errors=["no such file or directory"]) for p in missing]
+    files, results = collect(paths, settings)
     results += _run_all([(f, mode) for f in files], _fix_worker, settings, args.jobs)
     changed = 0
     for res in results:
         for e in res.errors:
             print(f"{res.path}: error: {e}", file=sys.stderr)
+        for w in res.warnings:
+            print(f"{res.path}: warning: {w}", file=sys.stderr)
         if not res.changed:
             continue
         changed += 1

@@ -8,6 +8,9 @@ from typing import Iterable, Mapping
 from . import model
 
 
+DEFAULT_MAX_FILE_SIZE = 2_000_000
+
+
 class ConfigError(ValueError):
     """A configuration value that cannot be understood (reported as a one-line message)."""
 
@@ -20,10 +23,13 @@ class Config:
     state_attributes: Mapping[str, str] = field(default_factory=dict)
     # short names of states that also end a wait (``PAUSED``), on top of the documented terminal states.
     extra_terminal_states: frozenset[str] = frozenset()
+    # files longer than this (characters) are skipped, not parsed: libcst needs about 1 GB per MB; 0 = no limit
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
 
     def __hash__(self) -> int:
         return hash(
-            (tuple(sorted(self.extra_modules.items())), tuple(sorted(self.state_attributes.items())), self.extra_terminal_states)
+            (tuple(sorted(self.extra_modules.items())), tuple(sorted(self.state_attributes.items())),
+             self.extra_terminal_states, self.max_file_size)
         )
 
     @property
@@ -56,6 +62,7 @@ def build_config(
     extra_modules: str | Iterable[str] | None = None,
     state_attributes: str | Iterable[str] | None = None,
     terminal_states: str | Iterable[str] | None = None,
+    max_file_size: str | int | None = None,
 ) -> Config:
     """Parse the option strings (comma or newline separated) into a Config; ConfigError on nonsense."""
     modules: dict[str, str] = {}
@@ -85,7 +92,23 @@ def build_config(
         if member is None:
             raise ConfigError(f"jobstate-terminal-states: {item!r} is not a JobState member")
         terminal.add(model.V1_JOB.short(member))
-    return Config(extra_modules=modules, state_attributes=attrs, extra_terminal_states=frozenset(terminal))
+    return Config(extra_modules=modules, state_attributes=attrs, extra_terminal_states=frozenset(terminal),
+                  max_file_size=parse_size(max_file_size))
+
+
+def parse_size(value: str | int | None) -> int:
+    """``max-file-size``: characters, as an integer (0: no limit); None or "" gives the default."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_MAX_FILE_SIZE
+    if isinstance(value, bool):
+        raise ConfigError(f"max-file-size: {value!r} is not a number of characters")
+    try:
+        size = int(str(value).strip().replace("_", ""))
+    except ValueError:
+        raise ConfigError(f"max-file-size: {value!r} is not a number of characters") from None
+    if size < 0:
+        raise ConfigError(f"max-file-size: {value!r} must be 0 (no limit) or more")
+    return size
 
 
 DEFAULT = Config()

@@ -18,7 +18,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from . import model
-from .config import DEFAULT, Config
+from .config import DEFAULT, DEFAULT_MAX_FILE_SIZE, Config
 from .context import Context
 from .resolver import Resolver, iter_children
 from .rules import all_rules
@@ -211,7 +211,66 @@ def _ids_within(root: cst.CSTNode, ids: set[int]) -> set[int]:
     return found
 
 
-def parse(source: str) -> cst.Module:
+class Skipped(ParseError):
+    """The file is not handed to libcst at all: Python rejects it, or it is too deep or too big for libcst's
+    parser (which segfaults on very deep nesting and needs about 1 GB of memory per MB of source)."""
+
+
+MAX_DEPTH = 1000  # libcst's native parser crashes (SIGSEGV) from about 1,270 nested levels; Python caps brackets at 200
+
+
+def python_tree(source: str) -> ast.AST:
+    """The ``ast`` of ``source``, or ParseError with Python's reason (what Python rejects never reaches libcst)."""
+    try:
+        return compile(source, "<source>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as e:
+        where = f" (line {e.lineno})" if e.lineno else ""
+        raise ParseError(f"{e.msg}{where}") from None
+    except (ValueError, MemoryError, RecursionError) as e:  # NUL bytes; too deep for Python's own parser
+        raise ParseError(_one_line(e) if str(e) else f"{type(e).__name__} in Python's parser") from None
+
+
+def nesting_depth(tree: ast.AST, limit: int = MAX_DEPTH) -> int:
+    """The depth libcst's parser would recurse to, read off the ``ast`` without recursion (stops past ``limit``).
+
+    An ``a or b or c`` chain is one node in the ``ast`` but a chain of nested nodes in libcst, so a boolean
+    operation with N operands counts N - 1 levels."""
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, ast.BoolOp):
+            depth += len(node.values) - 1
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                return deepest
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, depth + 1))
+    return deepest
+
+
+def check_size(source: str, max_size: int) -> None:
+    if max_size and len(source) > max_size:
+        raise Skipped(f"{len(source):,} characters, over max-file-size ({max_size:,}); raise it to check this file")
+
+
+def guard(source: str, tree: Optional[ast.AST] = None, max_size: int = DEFAULT_MAX_FILE_SIZE) -> ast.AST:
+    """The checks made before libcst sees a text: size, Python's own parser, nesting depth. Returns the
+    ``ast`` (``tree`` when given: it must be the ``ast`` of ``source`` or of the text ``source`` was reduced
+    from); raises Skipped."""
+    check_size(source, max_size)
+    if tree is None:
+        tree = python_tree(source)
+    depth = nesting_depth(tree)
+    if depth > MAX_DEPTH:
+        raise Skipped(f"nested more than {MAX_DEPTH} levels deep (libcst's parser cannot take it)")
+    return tree
+
+
+def parse(source: str, tree: Optional[ast.AST] = None, max_size: int = 0) -> cst.Module:
+    """libcst's parse of ``source``, after :func:`guard` (``tree``: its ``ast`` when the caller has it)."""
+    guard(source, tree, max_size)
     try:
         return cst.parse_module(source)
     except (cst.ParserSyntaxError, RecursionError, ValueError) as e:
@@ -224,16 +283,14 @@ def analyze_source(
     """Findings for one file's text; raises ParseError when libcst cannot parse it.
 
     ``tree`` is the file's ``ast`` when the caller already has it (flake8 does); it is used to leave out
-    the functions that cannot hold a finding before the (more costly) libcst parse.
+    the functions that cannot hold a finding before the (more costly) libcst parse. Texts Python rejects
+    raise ParseError, texts too deep or over ``config.max_file_size`` Skipped (a ParseError), without
+    reaching libcst.
     """
     if not prefilter(source, config):
         return []
-    if tree is None:
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            tree = None
-    return analyze_module(parse(prune(source, config, tree)), config, path, tree=tree)
+    tree = guard(source, tree, config.max_file_size)
+    return analyze_module(parse(prune(source, config, tree), tree), config, path, tree=tree)
 
 
 _RELEVANT = re.compile(r"(?i)state")

@@ -9,16 +9,19 @@ from __future__ import annotations
 import ast
 import codecs
 import difflib
+import hashlib
+import errno
 import io
 import os
 import stat
 import tempfile
+import time
 import tokenize
 from dataclasses import dataclass, field
 from typing import Iterator, Optional, Sequence
 
 from . import notebook as nbmod
-from .engine import ParseError, analyze_source, parse
+from .engine import ParseError, Skipped, analyze_source, parse
 from .settings import NoqaMap, Settings, file_is_noqa
 
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
@@ -50,34 +53,85 @@ class FileResult:
     output: Optional[bytes] = None  # the fixed bytes (stdin mode prints them)
     # fix only: (code, applicability) of every reported finding the file still has after the fix (or would have)
     left: list[tuple[str, Optional[str]]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # collecting paths
 
 
-def iter_files(paths: Sequence[str], settings: Settings) -> Iterator[str]:
+def iter_files(paths: Sequence[str], settings: Settings, problems: Optional[list[tuple[str, str]]] = None) -> Iterator[str]:
     """Files to process, in a stable order. Directories are walked (sorted) for .py/.pyi/.ipynb files;
-    explicitly named files are taken whatever their suffix, unless excluded."""
+    explicitly named files are taken whatever their suffix, unless excluded. What cannot be processed
+    (a missing path, a symlink loop, an unreadable folder, a FIFO or device) is not yielded but added to
+    ``problems`` as (path, reason)."""
     seen: set[str] = set()
+
+    def problem(path: str, why: str) -> None:
+        if problems is not None:
+            problems.append((path, why))
+
     for p in paths:
         if p == "-":
             yield p
             continue
         if settings.excluded(p):
             continue
-        if os.path.isdir(p):
-            for root, dirs, files in os.walk(p):
+        why = path_problem(p)
+        if why is not None:
+            problem(p, why)
+        elif os.path.isdir(p):
+            walk_errors: list[OSError] = []
+            for root, dirs, files in os.walk(p, onerror=walk_errors.append):
                 dirs[:] = sorted(d for d in dirs if not settings.excluded(os.path.join(root, d)))
                 for name in sorted(files):
                     if name.endswith(SOURCE_SUFFIXES):
                         full = os.path.join(root, name)
                         if full not in seen and not settings.excluded(full):
                             seen.add(full)
-                            yield full
+                            why = path_problem(full)
+                            if why is None:
+                                yield full
+                            else:
+                                problem(full, why)
+            for e in walk_errors:
+                problem(e.filename or p, f"cannot list this folder: {_reason(e)}")
         elif p not in seen:
             seen.add(p)
             yield p
+
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def path_problem(path: str) -> Optional[str]:
+    """Why ``path`` cannot be checked (without opening it), or None for a folder or a regular file."""
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "skipped: symlink loop"
+        if e.errno == errno.ENOENT and os.path.islink(path):
+            return "no such file (a broken symlink)"
+        if e.errno == errno.ENOENT:
+            return "no such file or directory"
+        return f"skipped: {_reason(e)}"
+    if stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode):
+        return None
+    kind = next((name for test, name in _KINDS if test(st.st_mode)), "not a regular file")
+    return f"skipped: {kind}, not a source file (never opened)"
+
+
+def _reason(e: OSError) -> str:
+    return (e.strerror or str(e)).lower()
+
+
+def collect(paths: Sequence[str], settings: Settings) -> tuple[list[str], list[FileResult]]:
+    """(files to process, a result with the reason for each path that cannot be)."""
+    problems: list[tuple[str, str]] = []
+    files = list(iter_files(paths, settings, problems))
+    return files, [FileResult(p, errors=[why]) for p, why in problems]
 
 
 def is_notebook(path: str) -> bool:
@@ -95,8 +149,14 @@ class ReadError(Exception):
 def read_bytes(path: str, stdin: Optional[bytes] = None) -> bytes:
     if stdin is not None:
         return stdin
+    why = path_problem(path)
+    if why is not None and not why.startswith("no such"):
+        raise ReadError(why)
     try:
-        with open(path, "rb") as fh:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO put there since: no hang
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise ReadError("skipped: not a regular file (never read)")
             return fh.read()
     except IsADirectoryError:
         raise ReadError("is a directory") from None
@@ -171,6 +231,8 @@ def check_file(path: str, settings: Settings, display: Optional[str] = None, std
         res.errors.append(str(e))
     except nbmod.NotebookError as e:
         res.errors.append(str(e))
+    except Skipped as e:
+        res.errors.append(f"skipped: {e}")
     except ParseError as e:
         res.errors.append(f"cannot parse: {e}")
     except RecursionError:
@@ -248,14 +310,19 @@ def fix_file(
             if stdin is not None:
                 res.output = new_data
             else:
-                atomic_write(path, new_data)
+                links = _links(path)
+                atomic_write(path, new_data, original=data)
+                if links > 1:
+                    res.warnings.append("had hard links: the fixed file is a new file, its other names keep the old content")
     except ReadError as e:
         res.errors.append(str(e))
     except nbmod.NotebookError as e:
         res.errors.append(str(e))
+    except Skipped as e:
+        res.errors.append(f"skipped: {e}")
     except ParseError as e:
         res.errors.append(f"cannot parse: {e}")
-    except VerifyError as e:
+    except (VerifyError, ChangedError) as e:
         res.errors.append(str(e))
     except OSError as e:
         res.errors.append(f"cannot write: {e.strerror or e}")
@@ -268,6 +335,13 @@ def fix_file(
         res.changed = False
         res.fixed = []
     return res
+
+
+def _links(path: str) -> int:
+    try:
+        return os.stat(path).st_nlink
+    except OSError:
+        return 1
 
 
 def _accept(settings: Settings):  # noqa: ANN202
@@ -349,13 +423,27 @@ def _fix_notebook(data: bytes, settings: Settings, shown: str, res: FileResult):
     return nbmod.encode(nb, new_text), nb.text, new_text
 
 
-def atomic_write(path: str, data: bytes) -> None:
+TMP_SUFFIX = ".jobstate-tmp"
+STALE_TMP_SECONDS = 300  # a temp file this old is left over from a killed run (a write takes well under a second)
+
+
+class ChangedError(Exception):
+    """The file changed on disk between its reading and the write: it is left as it now is."""
+
+
+def atomic_write(path: str, data: bytes, original: Optional[bytes] = None) -> None:
     """Write through a temporary file in the same folder and ``os.replace``; keep the file's mode (and owner
-    when permitted). A symlink is followed: its target is replaced, the link stays."""
+    when permitted). A symlink is followed: its target is replaced, the link stays. With ``original``
+    (the bytes the fix was computed from), the file is read again just before the rename and left alone,
+    with ChangedError, when it no longer holds them. A hard-linked file becomes a new file (its other
+    names keep the old content), as with other formatters; see docs/usage.md. Temporary files this tool
+    left next to the file in an earlier, killed run are removed."""
     target = os.path.realpath(path)
     st = os.stat(target)
     folder = os.path.dirname(target) or "."
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".jobstate-tmp", dir=folder)
+    prefix = "." + os.path.basename(target) + "."
+    remove_stale_temps(folder, prefix)
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=TMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -368,6 +456,8 @@ def atomic_write(path: str, data: bytes) -> None:
                     os.chown(tmp, st.st_uid, st.st_gid)
             except OSError:
                 pass
+        if original is not None and _digest(target) != hashlib.sha256(original).digest():
+            raise ChangedError("changed during the run (saved by someone else?); left untouched, run fix again")
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -375,3 +465,31 @@ def atomic_write(path: str, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def _digest(path: str) -> bytes:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.digest()
+
+
+def remove_stale_temps(folder: str, prefix: str, now: Optional[float] = None) -> None:
+    """Delete ``PREFIX<random>.jobstate-tmp`` files older than STALE_TMP_SECONDS in ``folder``."""
+    now = time.time() if now is None else now
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(TMP_SUFFIX)]
+    except OSError:
+        return
+    for name in names:
+        middle = name[len(prefix) : -len(TMP_SUFFIX)]
+        if not middle or "." in middle:  # another file's temp (``.a.py.x.jobstate-tmp`` vs ``.a.py``)
+            continue
+        full = os.path.join(folder, name)
+        try:
+            st = os.lstat(full)
+            if stat.S_ISREG(st.st_mode) and now - st.st_mtime > STALE_TMP_SECONDS:
+                os.unlink(full)
+        except OSError:
+            pass

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Iterator, Sequence
 
 from . import __version__
 from .config import DEFAULT, Config, ConfigError, build_config
-from .engine import ParseError, analyze_source, prefilter
+from .engine import ParseError, Skipped, analyze_source, prefilter
 
 LOG = logging.getLogger("flake8.jobstate")
 
@@ -23,6 +23,7 @@ OPTIONS = (
     ("--jobstate-state-attributes", "Attribute names that hold a state, as NAME or NAME=PipelineState / v1beta1.JobState."),
     ("--jobstate-terminal-states", "Extra states that end a wait (e.g. PAUSED), on top of the documented terminal states."),
 )
+SIZE_OPTION = ("--jobstate-max-file-size", "Skip (log) files longer than this many characters; 0: no limit (default 2000000).")
 
 
 class Plugin:
@@ -39,6 +40,7 @@ class Plugin:
     def add_options(cls, manager: Any) -> None:
         for flag, help_text in OPTIONS:
             manager.add_option(flag, default="", parse_from_config=True, comma_separated_list=True, help=help_text)
+        manager.add_option(SIZE_OPTION[0], default="", parse_from_config=True, help=SIZE_OPTION[1])
 
     @classmethod
     def parse_options(cls, options: Any) -> None:
@@ -47,6 +49,7 @@ class Plugin:
                 getattr(options, "jobstate_extra_modules", None),
                 getattr(options, "jobstate_state_attributes", None),
                 getattr(options, "jobstate_terminal_states", None),
+                getattr(options, "jobstate_max_file_size", None),
             )
         except ConfigError as e:
             raise SystemExit(f"flake8-jobstate: {e}") from None
@@ -57,8 +60,11 @@ class Plugin:
             return
         try:
             findings = analyze_source(source, self.config, self.filename, self.tree)
+        except Skipped as e:
+            LOG.warning("flake8-jobstate: skipped %s: %s", self.filename, e)
+            return
         except ParseError as e:
-            LOG.warning("flake8-jobstate: skipped %s: libcst could not parse it (%s)", self.filename, e)
+            LOG.warning("flake8-jobstate: skipped %s: cannot parse it (%s)", self.filename, e)
             return
         except Exception as e:  # noqa: BLE001 - never break the user's flake8 run
             LOG.warning("flake8-jobstate: internal error on %s: %s: %s", self.filename, type(e).__name__, e)

@@ -29,7 +29,7 @@ from typing import Any, Optional
 import libcst as cst
 
 from .config import Config
-from .engine import ParseError, analyze_module, parse, prefilter
+from .engine import ParseError, analyze_module, check_size, parse, prefilter
 from .rules.base import Finding
 
 PYTHON_BODY_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "mprun"})
@@ -68,6 +68,7 @@ class Notebook:
     bom: bool = False
     newline: str = "\n"
     python: bool = True
+    problems: list[str] = field(default_factory=list)  # cells that are not cell objects (reported, skipped)
 
     # -- the combined module -------------------------------------------------------------------------------
 
@@ -255,6 +256,8 @@ def load(raw: bytes) -> Notebook:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise NotebookError(f"invalid notebook JSON: {e.msg} (line {e.lineno})") from None
+    except RecursionError:
+        raise NotebookError("invalid notebook JSON: nested too deeply to read") from None
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise NotebookError("not a notebook (no 'cells' list; nbformat 4 is required)")
     meta = data.get("metadata")
@@ -267,8 +270,12 @@ def load(raw: bytes) -> Notebook:
     cells: list[Cell] = []
     counter = [0]
     number = 0
+    problems: list[str] = []
     for i, c in enumerate(data["cells"]):
-        if not isinstance(c, dict) or c.get("cell_type") != "code":
+        if not isinstance(c, dict):
+            problems.append(f"cells[{i}] is a JSON {_json_kind(c)}, not a cell object; skipped, the other cells were checked")
+            continue
+        if c.get("cell_type") != "code":
             continue
         number += 1
         src, is_list = _split_source(c.get("source", ""))
@@ -276,7 +283,11 @@ def load(raw: bytes) -> Notebook:
         _mask(cell, counter)
         cells.append(cell)
     newline = "\r\n" if "\r\n" in text else "\n"
-    return Notebook(text=text, data=data, cells=cells, bom=bom, newline=newline, python=python)
+    return Notebook(text=text, data=data, cells=cells, bom=bom, newline=newline, python=python, problems=problems)
+
+
+def _json_kind(value: Any) -> str:
+    return {str: "string", list: "array", bool: "boolean", type(None): "null"}.get(type(value), "number")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -330,11 +341,13 @@ def _where(text: str, e: ParseError) -> str:
 def analyze(nb: Notebook, config: Config, path: str) -> tuple[list[NotebookFinding], list[str], str, list[tuple[int, int]]]:
     """(findings with cell positions, error messages, combined source, line map)."""
     if not nb.python or not nb.cells:
-        return [], [], "", []
+        return [], list(nb.problems), "", []
     source, where = nb.combined()
     if not prefilter(source, config):
-        return [], [], source, where
+        return [], list(nb.problems), source, where
+    check_size(source, config.max_file_size)
     module, source, where, errors = _parse_with_drops(nb)
+    errors = nb.problems + errors
     if module is None:
         return [], errors, source, where
     out = []

@@ -57,6 +57,7 @@ _KEYS = {
     "exclude": "exclude",
     "extend-exclude": "extend_exclude",
     "unsafe-fixes": "unsafe_fixes",
+    "max-file-size": "max_file_size",
 }
 
 
@@ -219,7 +220,8 @@ def build_settings(
         v = options.get(name)
         return v if v is not None else file_values.get(name)
 
-    config = build_config(pick("extra_modules"), pick("state_attributes"), pick("terminal_states"))
+    config = build_config(pick("extra_modules"), pick("state_attributes"), pick("terminal_states"),
+                          pick("max_file_size"))
     select = split_codes(pick("select"), "select") or ("JS",)
     ignore = split_codes(pick("ignore"), "ignore")
     ignore += split_codes(file_values.get("extend_ignore"), "extend-ignore")

@@ -1,0 +1,334 @@
+"""Hostile inputs (issue 12): texts that crash libcst's parser, files too big, special files, unreadable or
+looping paths, malformed notebooks, files changed during ``fix``, killed runs. Each test failed before the
+change it covers. Time and memory are measured in benchmarks/scaling.py, never here."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+HEAD = """\
+from google.cloud.aiplatform_v1 import JobServiceClient, JobState
+
+job = JobServiceClient().get_custom_job(name="n")
+"""
+BAD = HEAD + "if job.state == 4:\n    pass\n"
+FIXED = HEAD + "if job.state == JobState.JOB_STATE_SUCCEEDED:\n    pass\n"
+
+
+def run(args: list[str], cwd: Path, code: Optional[str] = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    """The CLI in a subprocess (``code``: a Python prelude run before ``main``, e.g. to lift a guard)."""
+    env = dict(os.environ)
+    env.pop("PYTHONWARNINGS", None)
+    prelude = code or ""
+    cmd = [sys.executable, "-c", f"import sys\n{prelude}\nfrom flake8_jobstate.cli import main\nsys.exit(main(sys.argv[1:]))", *args]
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=timeout, env=env)
+    out, err = proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in err, err
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def deep_parens(n: int) -> str:
+    return HEAD + "v = " + "(" * n + "job.state == 4" + ")" * n + "\n"
+
+
+def or_chain(n: int) -> str:
+    return HEAD + "v = " + " or ".join(["job.state == 4"] * n) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 1. nothing that crashes libcst's parser reaches it
+
+
+@pytest.mark.parametrize("command", [["check"], ["fix"], ["fix", "--diff"]])
+def test_deep_nesting_is_skipped_not_a_segfault(tmp_path: Path, command: list[str]):
+    (tmp_path / "deep.py").write_text(deep_parens(1300))  # Python rejects it; libcst segfaulted (exit 139)
+    (tmp_path / "chain.py").write_text(or_chain(10_000))  # Python accepts it; libcst segfaulted
+    (tmp_path / "ok.py").write_text(BAD)
+    r = run(command + ["deep.py", "chain.py", "ok.py"], tmp_path)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    err = r.stderr.splitlines()
+    assert "deep.py: error: cannot parse: too many nested parentheses (line 4)" in err, err
+    assert "chain.py: error: skipped: nested more than 1000 levels deep (libcst's parser cannot take it)" in err, err
+    assert ("ok.py:4:17: JS101" in r.stdout) if command == ["check"] else "ok.py" in r.stdout + r.stderr
+
+
+def test_deep_nesting_under_flake8(tmp_path: Path):
+    (tmp_path / "chain.py").write_text(or_chain(10_000))
+    (tmp_path / "ok.py").write_text(BAD)
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--select", "JS", "chain.py", "ok.py"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "ok.py:4:17: JS101 raw int 4 used as JobState; use JobState.JOB_STATE_SUCCEEDED (flake8-jobstate fix)"
+    ]
+
+
+def test_nesting_depth_counts_boolean_chains():
+    from flake8_jobstate.engine import MAX_DEPTH, nesting_depth, python_tree
+
+    assert nesting_depth(python_tree(or_chain(50))) < 100
+    assert nesting_depth(python_tree(or_chain(MAX_DEPTH + 10))) > MAX_DEPTH
+    assert nesting_depth(python_tree("x = " + "-" * 1200 + "1\n")) > MAX_DEPTH
+
+
+def test_a_crashing_worker_is_one_files_error(tmp_path: Path):
+    """With the guard lifted, libcst really crashes on one file of a folder: that file gets the error, every
+    other file is still reported (before: 'continuing serially', then the main process died too)."""
+    for i in range(30):
+        (tmp_path / f"f{i:02}.py").write_text(BAD)
+    (tmp_path / "chain.py").write_text(or_chain(10_000))
+    r = run(["check", "-j", "2", "."], tmp_path, code="import flake8_jobstate.engine as e; e.MAX_DEPTH = 10**9")
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.splitlines() == ["./chain.py: error: skipped: the analysis crashed (killed by SIGSEGV)"]
+    assert sorted(ln.split(":")[0] for ln in r.stdout.splitlines()) == [f"./f{i:02}.py" for i in range(30)]
+
+
+def _crash_on_boom(item: str) -> str:
+    if item == "boom":
+        import faulthandler
+
+        faulthandler.disable()  # (pytest's would print the dump)
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return item.upper()
+
+
+def test_pool_names_the_crashed_item():
+    from flake8_jobstate.pool import Crashed, run as pool_run
+
+    items = [f"i{k}" for k in range(12)] + ["boom"] + [f"j{k}" for k in range(12)]
+    out = pool_run(items, _crash_on_boom, lambda: None, (), 2)
+    crashed = [i for i, r in enumerate(out) if isinstance(r, Crashed)]
+    assert crashed == [12] and out[12].how == "killed by SIGSEGV"
+    assert [r for r in out if not isinstance(r, Crashed)] == [i.upper() for i in items if i != "boom"]
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                kids.append(int(entry))
+    return kids
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_end_with_the_main_process(tmp_path: Path):
+    for i in range(40):
+        (tmp_path / f"f{i:02}.py").write_text(BAD + "x = 1\n" * 3000)
+    env = dict(os.environ)
+    proc = subprocess.Popen([sys.executable, "-m", "flake8_jobstate.cli", "fix", "-j", "2", "."], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        workers: list[int] = []
+        deadline = time.monotonic() + 120
+        while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+            workers = _children(proc.pid)
+        assert len(workers) >= 2, "no workers seen"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 20
+        alive = workers
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.1)
+            alive = [w for w in alive if _running(w)]
+        assert alive == [], "workers outlived the main process"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2. size guard
+
+
+def test_max_file_size(tmp_path: Path):
+    (tmp_path / "big.py").write_text(BAD + "x = 1\n" * 100)
+    r = run(["check", "--max-file-size", "500", "big.py"], tmp_path)
+    assert r.returncode == 2
+    size = len(BAD + "x = 1\n" * 100)
+    assert r.stderr.splitlines() == [
+        f"big.py: error: skipped: {size:,} characters, over max-file-size (500); raise it to check this file"
+    ]
+    assert run(["check", "--max-file-size", "0", "big.py"], tmp_path).returncode == 1
+    (tmp_path / "pyproject.toml").write_text("[tool.flake8-jobstate]\nmax-file-size = 500\n")
+    assert "over max-file-size (500)" in run(["fix", "big.py"], tmp_path).stderr
+    assert (tmp_path / "big.py").read_text() == BAD + "x = 1\n" * 100
+    r = run(["check", "--max-file-size", "lots", "big.py"], tmp_path)
+    assert r.returncode == 2 and "max-file-size: 'lots' is not a number of characters" in r.stderr
+
+
+def test_max_file_size_under_flake8(tmp_path: Path):
+    (tmp_path / "big.py").write_text(BAD)
+    base = [sys.executable, "-m", "flake8", "--select", "JS", "big.py"]
+    assert subprocess.run(base, cwd=tmp_path, capture_output=True).returncode == 1
+    proc = subprocess.run(base + ["--jobstate-max-file-size", "50"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout == "", proc.stdout + proc.stderr
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 6. every skipped path says why
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")
+def test_special_files_are_skipped_never_opened(tmp_path: Path):
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "ok.py").write_text(BAD)
+    os.mkfifo(tmp_path / "tree" / "x.py")  # opening it would block for ever
+    r = run(["check", "tree", "/dev/zero"], tmp_path, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [
+        "tree/x.py: error: skipped: a FIFO, not a source file (never opened)",
+        "/dev/zero: error: skipped: a character device, not a source file (never opened)",
+    ]
+    assert r.stdout.startswith("tree/ok.py:4:17: JS101")
+
+
+def test_symlink_loops_and_dangling_links(tmp_path: Path):
+    (tmp_path / "a.py").symlink_to("b.py")
+    (tmp_path / "b.py").symlink_to("a.py")
+    (tmp_path / "gone.py").symlink_to("nowhere.py")
+    r = run(["check", "a.py", "gone.py", "missing.py"], tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [
+        "a.py: error: skipped: symlink loop",
+        "gone.py: error: no such file (a broken symlink)",
+        "missing.py: error: no such file or directory",
+    ]
+
+
+def test_unreadable_folders_are_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """(In-process: root reads any folder, so the refusal is simulated where os.walk lists folders.)"""
+    from flake8_jobstate.files import collect
+    from flake8_jobstate.settings import Settings
+
+    (tmp_path / "tree" / "locked").mkdir(parents=True)
+    (tmp_path / "tree" / "ok.py").write_text(BAD)
+    locked = str(tmp_path / "tree" / "locked")
+    real = os.scandir
+
+    def scandir(path="."):  # noqa: ANN001, ANN202
+        if os.fspath(path) == locked:
+            raise PermissionError(13, "Permission denied", locked)
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    files, problems = collect([str(tmp_path / "tree")], Settings(root=str(tmp_path)))
+    assert files == [str(tmp_path / "tree" / "ok.py")]
+    assert [(p.path, p.errors) for p in problems] == [(locked, ["cannot list this folder: permission denied"])]
+    files, problems = collect([locked], Settings(root=str(tmp_path)))
+    assert files == [] and [(p.path, p.errors) for p in problems] == [
+        (locked, ["cannot list this folder: permission denied"])
+    ]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads any folder")
+def test_unreadable_folder_named_on_the_command_line(tmp_path: Path):
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked").chmod(0)
+    try:
+        r = run(["check", "locked"], tmp_path)
+    finally:
+        (tmp_path / "locked").chmod(stat.S_IRWXU)
+    assert r.returncode == 2 and r.stderr.splitlines() == ["locked: error: cannot list this folder: permission denied"]
+
+
+def test_notebook_deeply_nested_json(tmp_path: Path):
+    (tmp_path / "deep.ipynb").write_text('{"cells": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    r = run(["check", "deep.ipynb"], tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == ["deep.ipynb: error: invalid notebook JSON: nested too deeply to read"]
+
+
+def _notebook(cells: list) -> str:
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def test_notebook_cell_that_is_a_bare_string(tmp_path: Path):
+    code = {"cell_type": "code", "source": BAD, "metadata": {}, "outputs": [], "execution_count": None}
+    (tmp_path / "nb.ipynb").write_text(_notebook(["import os\n", code]))
+    r = run(["check", "nb.ipynb"], tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [
+        "nb.ipynb: error: cells[0] is a JSON string, not a cell object; skipped, the other cells were checked"
+    ]
+    assert r.stdout.startswith("nb.ipynb:cell_1:4:17: JS101")
+    # a source given as one string (not a list of lines) is valid nbformat: analysed
+    (tmp_path / "ok.ipynb").write_text(_notebook([code]))
+    r = run(["check", "ok.ipynb"], tmp_path)
+    assert r.returncode == 1 and r.stdout.startswith("ok.ipynb:cell_1:4:17: JS101"), r.stderr
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 7. fix: no lost edit, no stale temp file, hard links
+
+
+def test_fix_leaves_a_file_changed_during_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from flake8_jobstate import files
+    from flake8_jobstate.settings import Settings
+
+    path = tmp_path / "a.py"
+    path.write_text(BAD)
+    original_write = files.atomic_write
+
+    def edit_then_write(p, data, original=None):  # noqa: ANN001, ANN202 - the user saves while fix runs
+        with open(p, "a") as fh:
+            fh.write("# saved by the user\n")
+        return original_write(p, data, original)
+
+    monkeypatch.setattr(files, "atomic_write", edit_then_write)
+    res = files.fix_file(str(path), Settings(root=str(tmp_path)))
+    assert res.errors == ["changed during the run (saved by someone else?); left untouched, run fix again"]
+    assert not res.changed
+    assert path.read_text() == BAD + "# saved by the user\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.py"]
+
+
+def test_fix_removes_its_stale_temp_files(tmp_path: Path):
+    (tmp_path / "a.py").write_text(BAD)
+    stale = tmp_path / ".a.py.k3j_x9z1.jobstate-tmp"
+    fresh = tmp_path / ".a.py.abcdefgh.jobstate-tmp"  # maybe another run's, still writing
+    other = tmp_path / ".a.py.x.py.abcdefgh.jobstate-tmp"  # a temp of the file ".a.py.x.py"
+    for p in (stale, fresh, other):
+        p.write_text("half")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    r = run(["fix", "a.py"], tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["a.py", fresh.name, other.name])
+    assert (tmp_path / "a.py").read_text() == FIXED
+
+
+def test_fix_on_a_hard_linked_file_says_so(tmp_path: Path):
+    (tmp_path / "a.py").write_text(BAD)
+    os.link(tmp_path / "a.py", tmp_path / "b.py")
+    r = run(["fix", "a.py"], tmp_path)
+    assert r.returncode == 1
+    assert "a.py: warning: had hard links: the fixed file is a new file, its other names keep the old content" \
+        in r.stderr.splitlines()
+    assert (tmp_path / "a.py").read_text() == FIXED and (tmp_path / "b.py").read_text() == BAD

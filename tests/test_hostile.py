@@ -68,9 +68,7 @@ def test_deep_nesting_under_flake8(tmp_path: Path):
     proc = subprocess.run([sys.executable, "-m", "flake8", "--select", "JS", "chain.py", "ok.py"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stderr
-    assert proc.stdout.splitlines() == [
-        "ok.py:4:17: JS101 raw int 4 used as JobState; use JobState.JOB_STATE_SUCCEEDED (flake8-jobstate fix)"
-    ]
+    assert [ln.split(" ")[:2] for ln in proc.stdout.splitlines()] == [["ok.py:4:17:", "JS101"]], proc.stdout
 
 
 def test_nesting_depth_counts_boolean_chains():

@@ -101,14 +101,15 @@ def test_why_not_is_phrased_from_the_model():
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def test_the_five_rules_exist():
-    assert [r.code for r in JS2] == ["JS201", "JS202", "JS203", "JS204", "JS205"]
+def test_the_six_rules_exist():
+    assert [r.code for r in JS2] == ["JS201", "JS202", "JS203", "JS204", "JS205", "JS206"]
     assert [r.name for r in JS2] == [
         "invalid-transition",
         "wait-loop-misses-terminal-state",
         "wait-loop-exits-on-active-state",
         "incomplete-state-set",
         "non-exhaustive-state-match",
+        "incomplete-state-map",
     ]
 
 

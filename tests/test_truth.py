@@ -296,3 +296,33 @@ def test_js107_every_reported_path_raises_and_every_suggestion_exists():
 def test_js107_import_of_a_missing_enum_module_raises():
     with pytest.raises(ImportError):
         importlib.import_module("google.cloud.aiplatform.JobState")
+
+
+# ---- JS206: state maps ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", model.VERTEX_PROTO, ids=lambda e: e.key)
+def test_js206_lookups_by_member_int_and_name(cls):
+    """Member keys match a state and its int, int keys match a state, name keys match ``.name``; a missing key
+    raises KeyError (what the message says)."""
+    real = reach(cls.qualname)
+    for m in real:
+        assert {m: 1}[int(m)] == 1 and {m.value: 1}[m] == 1 and {m.name: 1}[m.name] == 1
+        with pytest.raises(KeyError):
+            {m: 1}[real(0) if m.value else real(1)]
+        with pytest.raises(KeyError):
+            {m.name: 1}[m]  # str keys never match a proto state: not a map hole, JS206 stays silent
+
+
+def test_js206_unspecified_is_only_the_default_of_a_message():
+    CustomJob = reach("google.cloud.aiplatform_v1.types.CustomJob")
+    assert CustomJob().state == 0 and CustomJob().state.name in model.V1_JOB.members
+    assert {model.V1_JOB.short(m) for m in set(model.V1_JOB.members) - model.possible_members(model.V1_JOB)} == {
+        "UNSPECIFIED"
+    }
+
+
+def test_js206_genai_str_state_matches_str_keys():
+    genai = pytest.importorskip("google.genai.types")
+    for m in genai.JobState:
+        assert {m.value: 1}[m] == 1

@@ -85,6 +85,8 @@ def render() -> str:
             "",
             f"- Terminal (wait loops must stop on all of them, JS202/JS204/JS205): {', '.join(_short(cls, terminal))}.",
             f"- Active (a wait for the end must not stop on them, JS203/JS204): {', '.join(_short(cls, active))}.",
+            f"- A job can be in (a map looked up with a state must cover them all, JS206): every state but"
+            f" {', '.join(_short(cls, sorted(set(cls.members) - model.possible_members(cls), key=order.index)))}.",
             "- `--jobstate-terminal-states` adds states that also end a wait (for example PAUSED); it does not change",
             "  the transitions.",
             "",

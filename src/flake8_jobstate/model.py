@@ -351,6 +351,12 @@ def active_members(cls: EnumClass) -> frozenset[str]:
     return frozenset(m for m in (cls.full(s) for s in ACTIVE_SHORT) if m is not None)
 
 
+def possible_members(cls: EnumClass) -> frozenset[str]:
+    """Members a job read from the service can be in: all but UNSPECIFIED (only a default-constructed message
+    has it, never a created job)."""
+    return frozenset(m for m in cls.members if cls.short(m) != "UNSPECIFIED")
+
+
 def transition_allowed(cls: EnumClass, src: str, dst: str, extra_terminal: Iterable[str] = ()) -> bool:
     """Whether the service can move a job of ``cls`` from member ``src`` to member ``dst``.
 

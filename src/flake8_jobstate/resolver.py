@@ -818,7 +818,7 @@ class Resolver:
             return None
         if isinstance(base, SelfRef):
             v = self.class_attrs.get(base.class_name, {}).get(attr)
-            if v is not None and v is not CONFLICT and isinstance(v, (Coll, StateVal, EnumRef, Obj, Client, Func)):
+            if v is not None and v is not CONFLICT and isinstance(v, (Coll, StateVal, EnumRef, Obj, Client, Func, DictLit)):
                 return v
             return Chain(base.tag, (attr,))
         if isinstance(base, Chain):

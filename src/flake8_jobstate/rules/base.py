@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator, Optional
 
 import libcst as cst
 
+from ..resolver import dotted, iter_children
+
 if TYPE_CHECKING:
     from ..context import Context
 
@@ -135,3 +137,27 @@ class Rule:
 def iter_rules() -> Iterator[type[Rule]]:
     for code in sorted(Rule.registry):
         yield Rule.registry[code]
+
+
+def guarded_by_try(module: cst.Module, exceptions: frozenset[str]) -> set[int]:
+    """Ids of the nodes inside the body of a ``try`` with a handler for one of ``exceptions`` (by last dotted
+    name; a bare ``except:`` catches everything). One walk of the tree: call it only when a rule has a candidate."""
+    out: set[int] = set()
+    stack: list[tuple[cst.CSTNode, bool]] = [(module, False)]
+    while stack:
+        node, guarded = stack.pop()
+        if guarded:
+            out.add(id(node))
+        if isinstance(node, cst.Try) and any(_catches(h, exceptions) for h in node.handlers):
+            stack.append((node.body, True))
+            stack.extend((c, guarded) for c in iter_children(node) if c is not node.body)
+            continue
+        stack.extend((c, guarded) for c in iter_children(node))
+    return out
+
+
+def _catches(handler: cst.ExceptHandler, exceptions: frozenset[str]) -> bool:
+    if handler.type is None:
+        return True
+    types = [e.value for e in handler.type.elements] if isinstance(handler.type, cst.Tuple) else [handler.type]
+    return any((dotted(t) or "").rsplit(".", 1)[-1] in exceptions for t in types)

@@ -24,8 +24,9 @@ from ..flow import (
     representative,
 )
 from ..model import EnumClass
-from ..resolver import ClassRef, Chain, Obj, Opaque
-from .base import Finding, Rule
+from ..resolver import ClassRef, Chain, DictLit, Obj, Opaque
+from ..resolver import iter_children as children
+from .base import Finding, Rule, guarded_by_try
 
 if TYPE_CHECKING:
     from ..context import Context
@@ -673,6 +674,258 @@ def _covered(c: object) -> "Optional[set[str] | str]":
     if c is BROKEN or c is OTHER:
         return None
     return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# JS206
+# ---------------------------------------------------------------------------------------------------------------
+
+_MUTATORS = frozenset({"update", "setdefault", "__setitem__", "pop", "popitem", "clear"})
+_KEY_ERRORS = frozenset({"KeyError", "LookupError", "Exception", "BaseException"})
+
+
+class IncompleteStateMap(Rule):
+    """A dict keyed by the states of one enum, looked up with a state, that lacks some of them.
+
+    ## What it does
+    Finds dict literals (inline, or bound to a name at module, class or function level, `self._MAP` included)
+    whose keys are states of one enum and that are subscripted with a state of that enum (`m[state]`,
+    `m[int(state)]`, `m[job.state]`, `m[state.name]` for maps keyed by names, google-genai's str `JobState`
+    too) but lack some of the states a job can be in. Keys count by what they are: members, member names for
+    name-keyed maps, and raw ints for maps looked up with `int(state)` or the state itself
+    (`{0: ..., 9: ...}` lacks 10 and 11; JS101 reports each raw int key separately, as a different cause).
+    `JOB_STATE_UNSPECIFIED` / `PIPELINE_STATE_UNSPECIFIED` is not required: a job read from the service is
+    never in it after creation (only a default-constructed message is).
+    Silent when the lookup cannot raise on those states: `.get(state)` / `.get(state, default)` (not a
+    subscript), `collections.defaultdict` and `dict(...)` (not a literal), a map that is changed after it is
+    built (`m[k] = v`, `m.update(...)`, `m.setdefault(...)`), a function that tests the looked-up state
+    (`if state in m`, `if state not in TERMINAL: return`, a `match`) anywhere in its body, and a lookup inside
+    a `try` that catches `KeyError`. Maps keyed by another enum (Dataflow, the user's own) are never checked.
+
+    ## Why is this bad?
+    The lookup raises KeyError on the first job in a missing state: a launcher that maps Vertex states to its
+    own statuses crashes when a job expires, is updated or partially succeeds, states that are rare in testing.
+
+    ## Example
+    ```python
+    from google.cloud.aiplatform_v1 import JobState
+
+    STATUS = {
+        JobState.JOB_STATE_SUCCEEDED: "done",
+        JobState.JOB_STATE_FAILED: "failed",
+        JobState.JOB_STATE_CANCELLED: "cancelled",
+        JobState.JOB_STATE_RUNNING: "running",
+    }
+
+
+    def status(state: JobState) -> str:
+        return STATUS[state]
+    ```
+
+    ## Use instead
+    ```python
+    from google.cloud.aiplatform_v1 import JobState
+
+    STATUS = {
+        JobState.JOB_STATE_SUCCEEDED: "done",
+        JobState.JOB_STATE_FAILED: "failed",
+        JobState.JOB_STATE_CANCELLED: "cancelled",
+        JobState.JOB_STATE_RUNNING: "running",
+    }
+
+
+    def status(state: JobState) -> str:
+        return STATUS.get(state, "other")
+    ```
+
+    ## Fix safety
+    No fix: the value for the missing states is a design decision.
+
+    ## Options
+    None (the states a job can be in do not depend on `--jobstate-terminal-states`).
+
+    ## References
+    - [JobState (Vertex AI API)](https://cloud.google.com/vertex-ai/docs/reference/rest/v1/JobState)
+    """
+
+    code = "JS206"
+    name = "incomplete-state-map"
+    summary = "dict keyed by states, looked up with a state, that lacks some states"
+    message = "map of {cls} states {problem}: {lookup} raises KeyError for a job in {which}; list every state or use .get() with a default"
+    fix = None
+
+    def check(self, ctx: "Context") -> Iterator[Finding]:
+        candidates: list[tuple[cst.Subscript, cst.Dict]] = []
+        for sub in ctx.sites(cst.Subscript):
+            if len(sub.slice) != 1 or not isinstance(sub.slice[0].slice, cst.Index):
+                continue
+            base = ctx.resolve(sub.value)  # cheap (memoised); dict literals are rare
+            if isinstance(base, DictLit) and base.node.elements:
+                candidates.append((sub, base.node))
+        if not candidates:
+            return
+        a = analysis_for(ctx)
+        checker = _MapLookups(a)
+        reported: set[int] = set()
+        for sub, d in candidates:
+            if id(d) in reported:
+                continue
+            found = checker.missing(sub, d)
+            if found is None:
+                continue
+            cls, covered, missing = found
+            reported.add(id(d))
+            lookup = ctx.code(sub)
+            if len(lookup) > 40 and isinstance(sub.value, cst.Dict):
+                lookup = "{...}[" + ctx.code(sub.slice[0].slice.value) + "]"  # type: ignore[attr-defined]
+            if len(missing) > len(covered):
+                problem, which = f"covers only {_short(cls, ordered(cls, covered))}", "any other state"
+            else:
+                problem, which = f"lacks {_short(cls, missing)}", "those states"
+            yield self.report(d, cls=cls.display, problem=problem, which=which,
+                              lookup=lookup if len(lookup) <= 40 else "the lookup")
+
+
+class _MapLookups:
+    """What JS206 needs to know about dicts and their lookups (computed only for files with candidates)."""
+
+    def __init__(self, analysis: Analysis) -> None:
+        self.a = analysis
+        self._stores: Optional[set[int]] = None  # ids of subscripts that are written, not read
+        self._mutated: Optional[set[int]] = None  # ids of dict literals changed after they are built
+        self._guarded: Optional[set[int]] = None  # ids of nodes inside a ``try`` that catches KeyError
+        self._tested: Optional[dict[int, set[Optional[str]]]] = None  # function node id -> tested state keys
+        self._in_map: Optional[set[int]] = None  # ids of dicts used on the right of ``in``
+
+    def missing(self, sub: cst.Subscript, d: cst.Dict) -> Optional[tuple[EnumClass, set[str], list[str]]]:
+        """(class, members the keys cover, members a job can be in that they miss) for a lookup that can raise."""
+        a = self.a
+        index = sub.slice[0].slice
+        assert isinstance(index, cst.Index)
+        subject = a.subject(index.value)
+        if subject is None or subject.mode == "rendered":
+            return None
+        classes = subject.classes
+        if not all(c.has_machine for c in classes) or not model.one_class(classes):
+            return None
+        cls = representative(classes)
+        covered = self._keys(d, subject.mode, classes, cls)
+        if covered is None:
+            return None
+        missing = ordered(cls, model.possible_members(cls) - covered)
+        if not missing or self._silenced(sub, d, subject.key):
+            return None
+        return cls, covered, missing
+
+    def _keys(self, d: cst.Dict, mode: str, classes: frozenset[EnumClass], cls: EnumClass) -> Optional[set[str]]:
+        """The members the keys stand for, or None when a key is not understood or cannot match the lookup."""
+        covered: set[str] = set()
+        for el in d.elements:
+            if not isinstance(el, cst.DictElement):
+                return None  # ``**other``: keys unknown
+            c = self.a.consts.consts(el.key)
+            if c is None or len(c.items) + len(c.strs) + len(c.ints) != 1:
+                return None
+            if c.items:
+                k_cls, m = next(iter(c.items))
+                if mode == "name" or not compatible(classes, k_cls):
+                    return None
+                if mode == "int" and k_cls.kind != model.PROTO:
+                    return None
+                covered.add(m)
+            elif c.ints:
+                m = cls.member_for_int(next(iter(c.ints))) if cls.kind == model.PROTO and mode in ("state", "int") else None
+                if m is None:
+                    return None  # out of range (JS104), or an int where a name or str state is looked up
+                covered.add(m)
+            else:
+                s = next(iter(c.strs))
+                str_state = mode == "state" and cls.kind == model.STR
+                if not (mode == "name" or str_state) or s not in cls.members:
+                    return None
+                covered.add(s)
+        return covered
+
+    # -- when a lookup cannot raise ------------------------------------------------------------------------
+
+    def _silenced(self, sub: cst.Subscript, d: cst.Dict, key: Optional[str]) -> bool:
+        if self._stores is None:
+            self._index()
+        assert self._stores is not None and self._mutated is not None and self._guarded is not None
+        assert self._in_map is not None
+        if id(sub) in self._stores or id(d) in self._mutated or id(d) in self._in_map or id(sub) in self._guarded:
+            return True
+        if key is None:
+            return True  # the looked-up state has no stable spelling: cannot tell whether it is tested
+        return key in self._tested_keys(sub)
+
+    def _tested_keys(self, node: cst.CSTNode) -> set[Optional[str]]:
+        a = self.a
+        fscope = a.resolver.scope_for(node).function()
+        owner = fscope.node if fscope is not None else a.ctx.module
+        if self._tested is None:
+            self._tested = {}
+            for comp in a.ctx.sites(cst.Comparison):
+                keys = self._tested.setdefault(id(self._owner(comp)), set())
+                left = comp.left
+                for target in comp.comparisons:
+                    for side in (left, target.comparator):
+                        s = a.subject(side)
+                        if s is not None:
+                            keys.add(s.key)
+                    left = target.comparator
+            for m in a.ctx.sites(cst.Match):
+                s = a.subject(m.subject)
+                if s is not None:
+                    self._tested.setdefault(id(self._owner(m)), set()).add(s.key)
+        return self._tested.get(id(owner), set())
+
+    def _owner(self, node: cst.CSTNode) -> cst.CSTNode:
+        fscope = self.a.resolver.scope_for(node).function()
+        return fscope.node if fscope is not None else self.a.ctx.module
+
+    def _index(self) -> None:
+        a = self.a
+        r = a.resolver
+        self._stores, self._mutated, self._guarded, self._in_map = set(), set(), set(), set()
+
+        def dict_of(expr: cst.BaseExpression) -> Optional[cst.Dict]:
+            v = r.resolve(expr)
+            return v.node if isinstance(v, DictLit) else None
+
+        def store(target: cst.CSTNode) -> None:
+            if isinstance(target, cst.Subscript):
+                assert self._stores is not None and self._mutated is not None
+                self._stores.add(id(target))
+                d = dict_of(target.value)
+                if d is not None:
+                    self._mutated.add(id(d))
+            elif isinstance(target, (cst.Tuple, cst.List)):
+                for el in target.elements:
+                    store(el.value)
+
+        for call in a.ctx.sites(cst.Call):
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value in _MUTATORS:
+                d = dict_of(call.func.value)
+                if d is not None:
+                    self._mutated.add(id(d))
+        for comp in a.ctx.sites(cst.Comparison):
+            for target in comp.comparisons:
+                if isinstance(target.operator, (cst.In, cst.NotIn)):
+                    d = dict_of(target.comparator)
+                    if d is not None:
+                        self._in_map.add(id(d))
+        # stores: ``m[k] = v``, ``m[k] += 1``, ``del m[k]`` (one walk of the tree)
+        stack: list[cst.CSTNode] = [a.ctx.module]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Assign):
+                for t in node.targets:
+                    store(t.target)
+            elif isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.Del)):
+                store(node.target)
+            stack.extend(children(node))
+        self._guarded = guarded_by_try(a.ctx.module, _KEY_ERRORS)
 
 
 # the Options sections share one text

@@ -25,10 +25,9 @@ from ..resolver import (
     container_elements,
     dotted,
     int_literal,
-    iter_children,
     str_literal,
 )
-from .base import SAFE, UNSAFE, Edit, Finding, Fix, Rule
+from .base import SAFE, UNSAFE, Edit, Finding, Fix, Rule, guarded_by_try
 
 if TYPE_CHECKING:
     from ..context import Context
@@ -920,7 +919,7 @@ class NoSuchEnumPath(Rule):
         guarded: Optional[set[int]] = None
         for node, path, spelled, exc, root in _enum_path_uses(ctx):
             if guarded is None:
-                guarded = _guarded_by_try(ctx.module)
+                guarded = guarded_by_try(ctx.module, _FALLBACK_EXCEPTIONS)
             if id(node) in guarded:
                 continue
             suggestions = model.enum_path_suggestions(path)
@@ -982,29 +981,5 @@ def _enum_path_uses(ctx: "Context") -> Iterator[tuple[cst.CSTNode, str, str, str
 
 
 _FALLBACK_EXCEPTIONS = frozenset({"AttributeError", "ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
-
-
-def _guarded_by_try(module: cst.Module) -> set[int]:
-    """Ids of the nodes inside the body of a ``try`` that catches AttributeError/ImportError (or broader)."""
-    out: set[int] = set()
-    stack: list[tuple[cst.CSTNode, bool]] = [(module, False)]
-    while stack:
-        node, guarded = stack.pop()
-        if guarded:
-            out.add(id(node))
-        if isinstance(node, cst.Try) and any(_catches_fallback(h) for h in node.handlers):
-            stack.append((node.body, True))
-            stack.extend((c, guarded) for c in iter_children(node) if c is not node.body)
-            continue
-        stack.extend((c, guarded) for c in iter_children(node))
-    return out
-
-
-def _catches_fallback(handler: cst.ExceptHandler) -> bool:
-    if handler.type is None:
-        return True
-    types = [e.value for e in handler.type.elements] if isinstance(handler.type, cst.Tuple) else [handler.type]
-    return any((dotted(t) or "").rsplit(".", 1)[-1] in _FALLBACK_EXCEPTIONS for t in types)
-
 
 _ = Union  # keep typing import used on older linters

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Mapping, Optional
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -621,9 +622,10 @@ ENUM_MODULES: frozenset[str] = frozenset(
     {s.rsplit(".", 1)[0] for e in VERTEX_PROTO for s in e.spellings} | {"google.cloud.aiplatform", _COMPAT}
 )
 _ENUM_CLASS_NAMES = tuple(sorted({e.name for e in VERTEX_PROTO}))
-_ENUM_WORDS = ("job", "pipe", "stat")
+_ENUM_WORDS = ("stat", "tate")  # every spelling close to JobState / PipelineState keeps one of these
 
 
+@lru_cache(maxsize=4096)
 def enum_like(name: str) -> str | None:
     """The Vertex enum class a CamelCase ``name`` looks like (``JobStates`` -> ``JobState``), else None.
 

@@ -24,7 +24,7 @@ from ..flow import (
     representative,
 )
 from ..model import EnumClass
-from ..resolver import ClassRef, Chain, DictLit, Obj, Opaque
+from ..resolver import ClassRef, Chain, DictLit, Obj, Opaque, dotted
 from ..resolver import iter_children as children
 from .base import Finding, Rule, guarded_by_try
 
@@ -422,8 +422,15 @@ def name_words(name: str) -> list[str]:
     return out
 
 
+_KIND_STEMS = ("termin", "complet", "done", "finish", "final", "end", "stop", "pending", "running", "active",
+               "progress", "waiting")
+
+
 def name_kind(name: str) -> Optional[str]:
     """"terminal" or "active" when the name says so, unambiguously and without a qualifier."""
+    low = name.lower()
+    if not any(stem in low for stem in _KIND_STEMS):  # cheap: most names say nothing of the kind
+        return None
     words = set(name_words(name))
     if words & _QUALIFIERS:
         return None
@@ -435,20 +442,20 @@ def name_kind(name: str) -> Optional[str]:
     return None
 
 
-def named_collections(module: cst.Module) -> Iterator[tuple[str, cst.CSTNode, cst.BaseExpression]]:
-    """(name, target, value) of module- and class-level assignments."""
+def named_collections(module: cst.Module) -> Iterator[tuple[str, cst.CSTNode, cst.BaseExpression, cst.CSTNode]]:
+    """(name, target, value, statement) of module- and class-level assignments."""
 
-    def simple(stmts: Iterable[cst.CSTNode]) -> Iterator[tuple[str, cst.CSTNode, cst.BaseExpression]]:
+    def simple(stmts: Iterable[cst.CSTNode]) -> Iterator[tuple[str, cst.CSTNode, cst.BaseExpression, cst.CSTNode]]:
         for st in stmts:
             if isinstance(st, cst.SimpleStatementLine):
                 for small in st.body:
                     if isinstance(small, cst.Assign):
                         for t in small.targets:
                             if isinstance(t.target, cst.Name):
-                                yield t.target.value, t.target, small.value
+                                yield t.target.value, t.target, small.value, small
                     elif isinstance(small, cst.AnnAssign) and small.value is not None:
                         if isinstance(small.target, cst.Name):
-                            yield small.target.value, small.target, small.value
+                            yield small.target.value, small.target, small.value, small
 
     for st in module.body:
         if isinstance(st, cst.ClassDef):
@@ -461,8 +468,11 @@ _WRAPPERS = ("frozenset", "set", "tuple", "list", "sorted")
 
 
 def _is_alias(value: cst.BaseExpression) -> bool:
-    """``X``, ``mod.X``, ``frozenset(X)``: the collection is spelled elsewhere (reported there)."""
+    """``X``, ``mod.X``, ``frozenset(X)``: the collection is spelled elsewhere (reported there); ``A - B``: a
+    deliberate subset of a set spelled elsewhere."""
     if isinstance(value, (cst.Name, cst.Attribute)):
+        return True
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Subtract):
         return True
     if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in _WRAPPERS:
         return len(value.args) == 1 and isinstance(value.args[0].value, (cst.Name, cst.Attribute))
@@ -473,11 +483,18 @@ class IncompleteStateSet(Rule):
     """A named collection of states whose contents contradict its name.
 
     ## What it does
-    Finds module- and class-level collections of states whose name says terminal (`terminal`, `complete`,
-    `done`, `finished`, `final`, `end`/`ended`, `stopped`) but that lack a terminal state or hold an active
-    one, and collections named as live (`pending`, `running`, `active`, `in_progress`, `waiting`) that hold a
-    terminal state. Names that qualify the set (`_JOB_ERROR_STATES`, `SUCCESSFUL_END_STATES`, `NON_TERMINAL`)
-    are deliberate subsets and are not checked; neither are plain aliases of a set defined elsewhere.
+    Finds collections of states (module, class or function level) whose name says terminal (`terminal`,
+    `complete`, `done`, `finished`, `final`, `end`/`ended`, `stopped`) but that lack a terminal state or hold an
+    active one, and collections named as live (`pending`, `running`, `active`, `in_progress`, `waiting`) that
+    hold a terminal state. Names that qualify the set (`_JOB_ERROR_STATES`, `SUCCESSFUL_END_STATES`,
+    `NON_TERMINAL`) are deliberate subsets and are not checked; neither are plain aliases of a set defined
+    elsewhere nor sets built by removing states (`TERMINAL - ERRORS`).
+    Also finds predicates (functions, methods, properties) whose name says done (`is_done`, `has_finished`,
+    `job_completed`, `is_terminal`) and that return membership in an inline set, or in a set whose own name
+    says nothing (a named `_DONE_STATES` is reported where it is defined, once), with the same holes.
+    A set of plain strings (`{"JOB_STATE_SUCCEEDED", ...}`) counts when its use shows what the strings are:
+    tested with `in` against a google-genai state (`batch_job.state in completed_states`) or a state's `.name`;
+    a str set tested against a proto state is JS102's, and one never tested against a state is left alone.
 
     ## Why is this bad?
     Every later `in` test inherits the hole: the SDK's own `_JOB_COMPLETE_STATES` lacks EXPIRED and
@@ -528,36 +545,130 @@ class IncompleteStateSet(Rule):
     def check(self, ctx: "Context") -> Iterator[Finding]:
         a = analysis_for(ctx)
         extra = ctx.config.extra_terminal_states
-        for name, target, value in named_collections(ctx.module):
+        str_uses: Optional[dict[int, frozenset[EnumClass]]] = None
+        for name, target, value, stmt in _all_collections(ctx):
             kind = name_kind(name)
             if kind is None or _is_alias(value):
                 continue
             c = a.consts.consts(value)
+            if c is None:
+                continue
+            if c.only_members:
+                classes = c.classes
+            elif c.strs and not c.items and not c.ints:
+                # a set of plain strings: states only when a use shows it (``genai_job.state in S``)
+                if str_uses is None:
+                    str_uses = _str_set_uses(a)
+                classes = str_uses.get(id(stmt), frozenset())
+            else:
+                continue
+            if not classes or not all(k.has_machine for k in classes) or not model.one_class(classes):
+                continue
+            cls = representative(classes)
+            names = c.names | c.strs
+            if not names <= set(cls.members):
+                continue
+            problem = _set_problem(cls, kind, names, extra)
+            if problem is not None:
+                hint = "list exactly the terminal states" if kind == "terminal" else "list only active states"
+                yield self.report(target, name=name, problem=problem, hint=hint)
+        yield from self._predicates(ctx, a, extra)
+
+    def _predicates(self, ctx: "Context", a: Analysis, extra: tuple[str, ...]) -> Iterator[Finding]:
+        """``def is_done(self): return self.state in {...}``: a done-predicate inherits its set's hole."""
+        fns = {id(fn): fn for fn in ctx.sites(cst.FunctionDef) if name_kind(fn.name.value) == "terminal"}
+        if not fns:
+            return
+        for ret in ctx.sites(cst.Return):
+            fscope = a.resolver.scope_for(ret).function()
+            fn = fns.get(id(fscope.node)) if fscope is not None else None
+            comp = ret.value
+            if fn is None or not isinstance(comp, cst.Comparison) or len(comp.comparisons) != 1:
+                continue
+            if not isinstance(comp.comparisons[0].operator, cst.In):
+                continue
+            coll = comp.comparisons[0].comparator
+            d = dotted(coll)
+            if d is not None and name_kind(d.rsplit(".", 1)[-1]) is not None:
+                continue  # a named set that says what it is: judged where it is defined
+            c = a.consts.consts(coll)
             if c is None or not c.only_members:
                 continue
             classes = c.classes
             if not all(k.has_machine for k in classes) or not model.one_class(classes):
                 continue
+            subject = a.subject(comp.left)
+            if subject is not None and not any(compatible(classes, k) for k in subject.classes):
+                continue  # another enum's state: JS105
             cls = representative(classes)
-            names = c.names
-            terminal = model.terminal_members(cls, extra)
-            if kind == "terminal":
-                missing = ordered(cls, terminal - names)
-                active = ordered(cls, names & model.active_members(cls))
-                if missing and active:
-                    problem = f"lacks terminal {_names(missing)} and holds active {_names(active)}"
-                elif missing:
-                    problem = f"lacks terminal {_names(missing)}, so a wait on it hangs there"
-                elif active:
-                    problem = f"holds active {_names(active)}, so a wait on it stops while the job is alive"
-                else:
-                    continue
-                yield self.report(target, name=name, problem=problem, hint="list exactly the terminal states")
-            else:
-                done = ordered(cls, names & terminal)
-                if done:
-                    yield self.report(target, name=name, problem=f"holds terminal {_names(done)}, so a wait on it never ends",
-                                      hint="list only active states")
+            problem = _predicate_problem(cls, c.names, extra)
+            if problem is not None:
+                yield self.report(comp, name=f"{fn.name.value}()", problem=problem,
+                                  hint="test membership in exactly the terminal states")
+
+
+def _set_problem(cls: EnumClass, kind: str, names: frozenset[str], extra: tuple[str, ...]) -> Optional[str]:
+    terminal = model.terminal_members(cls, extra)
+    if kind == "terminal":
+        missing = ordered(cls, terminal - names)
+        active = ordered(cls, names & model.active_members(cls))
+        if missing and active:
+            return f"lacks terminal {_names(missing)} and holds active {_names(active)}"
+        if missing:
+            return f"lacks terminal {_names(missing)}, so a wait on it hangs there"
+        if active:
+            return f"holds active {_names(active)}, so a wait on it stops while the job is alive"
+        return None
+    done = ordered(cls, names & terminal)
+    return f"holds terminal {_names(done)}, so a wait on it never ends" if done else None
+
+
+def _predicate_problem(cls: EnumClass, names: frozenset[str], extra: tuple[str, ...]) -> Optional[str]:
+    missing = ordered(cls, model.terminal_members(cls, extra) - names)
+    active = ordered(cls, names & model.active_members(cls))
+    if missing and active:
+        return f"is never true on terminal {_names(missing)} and true on active {_names(active)}"
+    if missing:
+        return f"is never true on terminal {_names(missing)}, so a wait on it hangs there"
+    if active:
+        return f"is true on active {_names(active)}, so a wait on it stops while the job is alive"
+    return None
+
+
+def _all_collections(ctx: "Context") -> Iterator[tuple[str, cst.CSTNode, cst.BaseExpression, cst.CSTNode]]:
+    """(name, target, value, statement) of module-, class- and function-level assignments of a name."""
+    yield from named_collections(ctx.module)
+    r = ctx.resolver
+    for assign in ctx.sites(cst.Assign):
+        if r.scope_for(assign).kind != "function":
+            continue
+        for t in assign.targets:
+            if isinstance(t.target, cst.Name):
+                yield t.target.value, t.target, assign.value, assign
+
+
+def _str_set_uses(a: Analysis) -> dict[int, frozenset[EnumClass]]:
+    """Statement id of a str collection -> the class of the states it is tested against (``x in S``, where ``x``
+    is a google-genai state or a state's ``.name``); a collection also tested against a proto state is left out
+    (str vs proto enum is JS102's)."""
+    found: dict[int, set[EnumClass]] = {}
+    bad: set[int] = set()
+    for comp in a.ctx.sites(cst.Comparison):
+        left = comp.left
+        for target in comp.comparisons:
+            right = target.comparator
+            if isinstance(target.operator, (cst.In, cst.NotIn)) and isinstance(right, cst.Name):
+                v = a.resolver.resolve(right)
+                s = a.subject(left) if isinstance(v, Chain) and not v.attrs else None
+                if s is not None:
+                    assert isinstance(v, Chain)
+                    str_state = s.mode == "state" and all(k.kind == model.STR for k in s.classes)
+                    if str_state or s.mode == "name":
+                        found.setdefault(v.tag, set()).update(s.classes)
+                    else:
+                        bad.add(v.tag)
+            left = right
+    return {k: frozenset(v) for k, v in found.items() if k not in bad and model.one_class(v)}
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from ..flow import (
     Atom,
     KnownStates,
     Or,
+    Subject,
     analysis_for,
     body_of,
     compatible,
@@ -592,16 +593,23 @@ class IncompleteStateSet(Rule):
             if d is not None and name_kind(d.rsplit(".", 1)[-1]) is not None:
                 continue  # a named set that says what it is: judged where it is defined
             c = a.consts.consts(coll)
-            if c is None or not c.only_members:
-                continue
-            classes = c.classes
-            if not all(k.has_machine for k in classes) or not model.one_class(classes):
+            if c is None:
                 continue
             subject = a.subject(comp.left)
-            if subject is not None and not any(compatible(classes, k) for k in subject.classes):
-                continue  # another enum's state: JS105
+            if c.only_members:
+                classes = c.classes
+                if subject is not None and not any(compatible(classes, k) for k in subject.classes):
+                    continue  # another enum's state: JS105
+            elif c.strs and not c.items and not c.ints and subject is not None and _shows_str_states(subject):
+                classes = subject.classes  # ``batch_job.state in {"JOB_STATE_SUCCEEDED", ...}``
+            else:
+                continue
+            if not all(k.has_machine for k in classes) or not model.one_class(classes):
+                continue
             cls = representative(classes)
-            problem = _predicate_problem(cls, c.names, extra)
+            if not c.strs <= set(cls.members):
+                continue
+            problem = _predicate_problem(cls, c.names | c.strs, extra)
             if problem is not None:
                 yield self.report(comp, name=f"{fn.name.value}()", problem=problem,
                                   hint="test membership in exactly the terminal states")
@@ -647,6 +655,11 @@ def _all_collections(ctx: "Context") -> Iterator[tuple[str, cst.CSTNode, cst.Bas
                 yield t.target.value, t.target, assign.value, assign
 
 
+def _shows_str_states(s: Subject) -> bool:
+    """Strings tested against this are state names: a google-genai (str) state, or a state's ``.name``."""
+    return s.mode == "name" or (s.mode == "state" and all(k.kind == model.STR for k in s.classes))
+
+
 def _str_set_uses(a: Analysis) -> dict[int, frozenset[EnumClass]]:
     """Statement id of a str collection -> the class of the states it is tested against (``x in S``, where ``x``
     is a google-genai state or a state's ``.name``); a collection also tested against a proto state is left out
@@ -662,8 +675,7 @@ def _str_set_uses(a: Analysis) -> dict[int, frozenset[EnumClass]]:
                 s = a.subject(left) if isinstance(v, Chain) and not v.attrs else None
                 if s is not None:
                     assert isinstance(v, Chain)
-                    str_state = s.mode == "state" and all(k.kind == model.STR for k in s.classes)
-                    if str_state or s.mode == "name":
+                    if _shows_str_states(s):
                         found.setdefault(v.tag, set()).update(s.classes)
                     else:
                         bad.add(v.tag)

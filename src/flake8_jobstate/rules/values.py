@@ -940,7 +940,7 @@ class NoSuchEnumPath(Rule):
                     code = root_code + nearest[0][len(root_path):]
                     if len(nearest) == 1:
                         fix = Fix((Edit(node, code),), safe=True, title=f"use {code}")
-                        hint = f"use {code} (flake8-jobstate fix)"
+                        hint = f"use {code}"
                     else:
                         hint = f"did you mean {code}?"
             module, _, name = path.rpartition(".")

@@ -100,7 +100,9 @@ def test_internal_error_yields_nothing(monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(flake8_plugin, "analyze_source", boom)
+    from flake8_jobstate import engine
+
+    monkeypatch.setattr(engine, "analyze_source", boom)  # the plugin imports the engine on first use
     plugin = flake8_plugin.Plugin(None, ["from google.cloud.aiplatform_v1 import JobState\n"], "x.py")
     assert list(plugin.run()) == []
 

@@ -14,7 +14,9 @@ PKG = Path(__file__).resolve().parent.parent / "src" / "flake8_jobstate"
 # lower number = lower layer; a module may import only modules of a strictly lower layer
 LAYERS = {
     "model": 0,
+    "errors": 0,
     "config": 1,
+    "prefilter": 2,
     "resolver": 2,
     "project": 3,
     "placement": 3,

@@ -108,6 +108,8 @@ def _run_all(items: list, worker: Callable, settings, jobs: Optional[int]) -> li
     n = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
     if n > 1 and len(items) >= SERIAL_BELOW:
         try:
+            from concurrent.futures import ProcessPoolExecutor
+
             # biggest files first, one at a time: a few large modules dominate, and a chunk of them on one
             # worker would leave the other idle; results go back to input order
             order = sorted(range(len(items)), key=lambda i: -_size(items[i]))

@@ -17,54 +17,15 @@ from typing import Iterable, Optional
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from . import model
 from .config import DEFAULT, DEFAULT_MAX_FILE_SIZE, Config
 from .context import Context
+from .errors import ParseError, Skipped
+from .prefilter import prefilter
 from .resolver import Resolver, iter_children
 from .rules import all_rules
 from .rules.base import Finding, Rule
 
 LOG = logging.getLogger("flake8.jobstate")
-
-
-class ParseError(Exception):
-    """libcst could not parse the source."""
-
-
-_STATE_WORD = re.compile(r"state\b|_STATES\b")
-
-
-def _import_regex() -> "re.Pattern[str]":
-    mods = "|".join(re.escape(m) + (r"\w*" if m.endswith("aiplatform") else "") for m in model.VERTEX_PACKAGES)
-    froms = "|".join(
-        rf"from[ \t]+{re.escape(pkg)}[ \t]+import[ \t]+(?:\([^)]*|[^\n]*)\b{re.escape(name)}"
-        for pkg, name in model.VERTEX_PACKAGES_FROM
-    )
-    return re.compile(rf"(?m)^[ \t]*(?:(?:from|import)[ \t]+(?:{mods})\b|{froms})")
-
-
-_VERTEX_IMPORT = _import_regex()
-
-
-def prefilter(source: str, config: Config = DEFAULT) -> bool:
-    """True when the text could hold a finding (substring and regex tests, no parse).
-
-    A finding needs a value the resolver can tie to a Vertex/genai enum, and every such value is reached
-    from an import of a Vertex/genai package (enum classes, SDK resources, clients, messages, SDK sets) or
-    from a name the user configured. So: a package word, an import of such a package (module level or
-    inside a function), and a class word or a ``state`` word; or a configured name.
-    Known limit: a file whose only link to Vertex is a state set imported from a sibling module of the
-    project (no Vertex import of its own) is not analysed.
-    """
-    if config.extra_modules or config.state_attributes:
-        words = [m.rsplit(".", 1)[-1] for m in config.extra_modules] + list(config.state_attributes)
-        if any(w in source for w in words):
-            return True
-    if not any(w in source for w in model.PREFILTER_PACKAGE_WORDS):
-        return False
-    if not (any(w in source for w in model.PREFILTER_CLASS_WORDS) or _STATE_WORD.search(source)):
-        return False
-    return _VERTEX_IMPORT.search(source) is not None
 
 
 _RECURSION_LIMIT = 20_000  # deep expressions (long ``or`` chains) recurse through libcst's and our visitors
@@ -209,11 +170,6 @@ def _ids_within(root: cst.CSTNode, ids: set[int]) -> set[int]:
                 break
         stack.extend(iter_children(node))
     return found
-
-
-class Skipped(ParseError):
-    """The file is not handed to libcst at all: Python rejects it, or it is too deep or too big for libcst's
-    parser (which segfaults on very deep nesting and needs about 1 GB of memory per MB of source)."""
 
 
 MAX_DEPTH = 1000  # libcst's native parser crashes (SIGSEGV) from about 1,270 nested levels; Python caps brackets at 200

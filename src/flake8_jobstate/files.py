@@ -20,8 +20,8 @@ import tokenize
 from dataclasses import dataclass, field
 from typing import Iterator, Optional, Sequence
 
-from . import notebook as nbmod
-from .engine import ParseError, Skipped, analyze_source, parse
+from .errors import NotebookError, ParseError, Skipped
+from .prefilter import prefilter
 from .settings import NoqaMap, Settings, file_is_noqa
 
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
@@ -229,7 +229,7 @@ def check_file(path: str, settings: Settings, display: Optional[str] = None, std
             _check_python(data, settings, shown, res)
     except ReadError as e:
         res.errors.append(str(e))
-    except nbmod.NotebookError as e:
+    except NotebookError as e:
         res.errors.append(str(e))
     except Skipped as e:
         res.errors.append(f"skipped: {e}")
@@ -246,6 +246,10 @@ def check_file(path: str, settings: Settings, display: Optional[str] = None, std
 def _check_python(data: bytes, settings: Settings, shown: str, res: FileResult) -> None:
     dec = decode(data)
     text = dec.text
+    if not prefilter(text, settings.config):
+        return
+    from .engine import analyze_source
+
     findings = analyze_source(text, settings.config, shown)
     if not findings or file_is_noqa(text):
         return
@@ -256,6 +260,8 @@ def _check_python(data: bytes, settings: Settings, shown: str, res: FileResult) 
 
 
 def _check_notebook(data: bytes, settings: Settings, shown: str, res: FileResult) -> None:
+    from . import notebook as nbmod
+
     nb = nbmod.load(data)
     findings, errors, source, _ = nbmod.analyze(nb, settings.config, shown)
     res.errors.extend(errors)
@@ -316,7 +322,7 @@ def fix_file(
                     res.warnings.append("had hard links: the fixed file is a new file, its other names keep the old content")
     except ReadError as e:
         res.errors.append(str(e))
-    except nbmod.NotebookError as e:
+    except NotebookError as e:
         res.errors.append(str(e))
     except Skipped as e:
         res.errors.append(f"skipped: {e}")
@@ -358,12 +364,12 @@ def _left(findings: Sequence, text: str, settings: Settings) -> list[tuple[str, 
 
 
 def _fix_python(data: bytes, settings: Settings, shown: str, res: FileResult):  # noqa: ANN202
-    from .codemod import fix_code
-
     dec = decode(data)
     text = dec.text
-    if file_is_noqa(text):
+    if file_is_noqa(text) or not prefilter(text, settings.config):
         return None, text, text
+    from .codemod import fix_code
+
     unchanged: list = []
     new_text, applied, _ = fix_code(text, settings.config, shown, settings.unsafe_fixes, _accept(settings),
                                     unchanged_findings=unchanged)
@@ -385,6 +391,8 @@ class VerifyError(Exception):
 def verify(old: str, new: str, settings: Settings, shown: str) -> list:
     """The fixed code must parse (libcst, and ``ast`` when the original compiled) and analyse cleanly; its
     findings are returned."""
+    from .engine import analyze_source, parse
+
     try:
         parse(new)
     except ParseError as e:
@@ -403,6 +411,8 @@ def verify(old: str, new: str, settings: Settings, shown: str) -> list:
 
 
 def _fix_notebook(data: bytes, settings: Settings, shown: str, res: FileResult):  # noqa: ANN202
+    from . import notebook as nbmod
+
     nb = nbmod.load(data)
     source, _ = nb.combined()
     if file_is_noqa(source):

@@ -4,6 +4,9 @@ It parses ``"".join(lines)`` (flake8 already decoded the file, handled stdin and
 and yields ``(line, col, "JSxxx message", type)``. It never crashes flake8: an unparsable file or an
 internal error yields nothing (logged on flake8's logger), so flake8's other results are unaffected.
 flake8 filters ``# noqa`` itself.
+
+Only the prefilter is imported with this module: libcst, the resolver and the rules are imported by the
+first file that passes it, so a run where no file mentions Vertex never pays for them (time or memory).
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from typing import Any, ClassVar, Iterator, Sequence
 
 from . import __version__
 from .config import DEFAULT, Config, ConfigError, build_config
-from .engine import ParseError, Skipped, analyze_source, prefilter
+from .errors import ParseError, Skipped
+from .prefilter import prefilter
 
 LOG = logging.getLogger("flake8.jobstate")
 
@@ -59,6 +63,8 @@ class Plugin:
         if not prefilter(source, self.config):
             return
         try:
+            from .engine import analyze_source
+
             findings = analyze_source(source, self.config, self.filename, self.tree)
         except Skipped as e:
             LOG.warning("flake8-jobstate: skipped %s: %s", self.filename, e)

@@ -30,6 +30,7 @@ import libcst as cst
 
 from .config import Config
 from .engine import ParseError, analyze_module, check_size, parse, prefilter
+from .errors import NotebookError
 from .rules.base import Finding
 
 PYTHON_BODY_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "mprun"})
@@ -37,10 +38,6 @@ _MARK = "jobstate-mask"
 _MARK_RE = re.compile(r"#\s*" + _MARK + r":(\d+)\s*$")
 _ASSIGN_MAGIC = re.compile(r"^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*[!%]")
 _HELP = re.compile(r"^\s*(\?\??[\w.]+|[\w.]+\?\??)\s*$")
-
-
-class NotebookError(Exception):
-    """The file is not a notebook we can read (bad JSON, no cells, ...)."""
 
 
 @dataclass

@@ -15,6 +15,7 @@ PKG = Path(__file__).resolve().parent.parent / "src" / "flake8_jobstate"
 LAYERS = {
     "model": 0,
     "errors": 0,
+    "reads": 0,
     "config": 1,
     "prefilter": 2,
     "resolver": 2,

@@ -72,7 +72,7 @@ def test_cli_help_and_version_import_nothing_heavy(tmp_path: Path, argv: list[st
     assert _loaded(code, tmp_path) == []
 
 
-@pytest.mark.parametrize("command", [["check"], ["fix", "--diff"]])
+@pytest.mark.parametrize("command", [["check"], ["fix", "--diff"], ["check", "--no-cache"]])
 def test_cli_on_files_that_fail_the_prefilter_imports_nothing_heavy(tmp_path: Path, command: list[str]) -> None:
     for i in range(3):
         (tmp_path / f"m{i}.py").write_text(PLAIN)
@@ -83,10 +83,21 @@ def test_cli_on_files_that_fail_the_prefilter_imports_nothing_heavy(tmp_path: Pa
     assert _loaded(code, tmp_path) == []
 
 
+def test_cli_warm_cache_imports_nothing_heavy(tmp_path: Path) -> None:
+    (tmp_path / "job.py").write_text(VERTEX)
+    (tmp_path / "plain.py").write_text(PLAIN)
+    code = """
+        from flake8_jobstate.cli import main
+        assert main(["check", "-j1", "."]) == 1
+        """
+    assert "libcst" in _loaded(code, tmp_path)  # cold: analyses job.py
+    assert _loaded(code, tmp_path) == []  # warm: every finding comes from the cache
+
+
 def test_cli_on_a_vertex_file_imports_the_engine(tmp_path: Path) -> None:
     (tmp_path / "job.py").write_text(VERTEX)
     code = """
         from flake8_jobstate.cli import main
-        assert main(["check", "-j1", "."]) == 1
+        assert main(["check", "--no-cache", "-j1", "."]) == 1
         """
     assert "libcst" in _loaded(code, tmp_path)

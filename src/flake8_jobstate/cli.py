@@ -46,6 +46,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     g.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
     g.add_argument("--max-file-size", "--jobstate-max-file-size", dest="max_file_size", default=None,
                    metavar="CHARS", help="skip (and report) files longer than this; 0: no limit (default 2000000)")
+    g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    g.add_argument("--cache-dir", default=None,
+                   help="where the cache lives (default: .flake8_jobstate_cache next to pyproject.toml)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -150,13 +153,51 @@ def _settings(args: argparse.Namespace):  # noqa: ANN202
     return build_settings(_options(args), paths, config_file=args.config, isolated=args.isolated)
 
 
+def _cached(args: argparse.Namespace, settings, files: list[str], compute: Callable[[list[str]], list],  # noqa: ANN001
+            on_hit: Callable) -> list:
+    """Results for ``files`` in order: from the persistent cache where an entry still holds (``on_hit(path,
+    data, raw)``; None means "not enough, compute it"), from ``compute(misses)`` for the rest, whose entries
+    are stored for the next run."""
+    from .files import is_notebook, read_bytes, ReadError
+
+    cache = None
+    if not args.no_cache:
+        from .cache import open_cache
+
+        cache = open_cache(args.paths or ["."], settings.config, args.cache_dir or settings.cache_dir,
+                           settings.config_file)
+    results: list = [None] * len(files)
+    todo: list[int] = []
+    for i, path in enumerate(files):
+        res = None
+        if cache is not None and not is_notebook(path):
+            try:
+                data = read_bytes(path)
+            except ReadError:
+                data = None  # the worker reports it
+            raw = cache.lookup(path, data) if data is not None else None
+            if raw is not None:
+                res = on_hit(path, data, raw)
+        if res is None:
+            todo.append(i)
+        else:
+            results[i] = res
+    for i, res in zip(todo, compute([files[i] for i in todo]) if todo else []):
+        results[i] = res
+        if cache is not None and res.entry is not None and not res.changed:
+            cache.store(files[i], res.entry)
+    if cache is not None:
+        cache.save()
+    return results
+
+
 def _stdin_bytes() -> bytes:
     return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from . import formats
-    from .files import FileResult, check_file, collect
+    from .files import check_cached, check_file, collect
 
     settings = _settings(args)
     paths = args.paths or ["."]
@@ -171,7 +212,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             results = [check_file(display, settings, display=display, stdin=_stdin_bytes())]
     else:
         files, results = collect(paths, settings)
-        results += _run_all(files, _check_worker, settings, args.jobs)
+        results += _cached(args, settings, files, lambda todo: _run_all(todo, _check_worker, settings, args.jobs),
+                           lambda path, data, raw: check_cached(path, settings, data, raw))
 
     out_text: str
     if args.format == "json":
@@ -198,7 +240,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
-    from .files import CHECK, DIFF, WRITE, collect, fix_file
+    from .files import CHECK, DIFF, WRITE, collect, fix_cached, fix_file
     from .formats import fix_summary
 
     settings = _settings(args)
@@ -220,7 +262,9 @@ def cmd_fix(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         return 2 if res.errors else 1 if res.changed else 0
     files, results = collect(paths, settings)
-    results += _run_all([(f, mode) for f in files], _fix_worker, settings, args.jobs)
+    results += _cached(args, settings, files,
+                       lambda todo: _run_all([(f, mode) for f in todo], _fix_worker, settings, args.jobs),
+                       lambda path, data, raw: fix_cached(path, settings, data, raw))
     changed = 0
     for res in results:
         for e in res.errors:

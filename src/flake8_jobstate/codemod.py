@@ -259,23 +259,27 @@ def fix_code(
     accept: Optional[Accept] = None,
     schedule_imports: bool = True,
     unchanged_findings: Optional[list] = None,
+    cheap_pass: bool = True,
 ) -> tuple[str, list[Finding], list[tuple[str, str, Optional[str]]]]:
     """(new source, applied findings, needed imports) for one module's text. Raises engine.ParseError.
 
     The text is parsed once here to see whether any fix applies; only then does the codemod (which copies
     the tree for LibCST's metadata machinery) run. When nothing applies and ``unchanged_findings`` is a list,
     it receives the findings of the (unchanged) text, so a caller can say what is left without a second analysis.
+    ``cheap_pass=False``: the caller has already run the cheap pass (``analyze_source``) and it found
+    something to fix.
     """
     from .engine import analyze_source, parse
 
-    if not prefilter(source, config):
+    if cheap_pass and not prefilter(source, config):
         return source, [], []
     # the cheap pass first (irrelevant functions stubbed, same findings): most files have nothing to fix
-    first = analyze_source(source, config, path)
-    if not any(f.fix is not None and (f.fix.safe or unsafe_fixes) for f in first):
-        if unchanged_findings is not None:
-            unchanged_findings.extend(first)
-        return source, [], []
+    if cheap_pass:
+        first = analyze_source(source, config, path)
+        if not any(f.fix is not None and (f.fix.safe or unsafe_fixes) for f in first):
+            if unchanged_findings is not None:
+                unchanged_findings.extend(first)
+            return source, [], []
     module = parse(source)
     findings = analyze_module(module, config, path)
     if not any(f.fix is not None and (f.fix.safe or unsafe_fixes) for f in findings):

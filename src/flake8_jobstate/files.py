@@ -18,11 +18,16 @@ import tempfile
 import time
 import tokenize
 from dataclasses import dataclass, field
-from typing import Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
+from . import reads
+from .cache import Entry, Raw
 from .errors import NotebookError, ParseError, Skipped
 from .prefilter import prefilter
 from .settings import NoqaMap, Settings, file_is_noqa
+
+if TYPE_CHECKING:
+    from .config import Config
 
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 
@@ -54,6 +59,7 @@ class FileResult:
     # fix only: (code, applicability) of every reported finding the file still has after the fix (or would have)
     left: list[tuple[str, Optional[str]]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    entry: Optional[Entry] = None  # what the persistent cache may keep (Python files analysed without error)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -218,6 +224,50 @@ def _record(path: str, f, line: int, col: int, cell: Optional[int] = None,  # no
     return Record(path, line, col, f.code, f.shown_message, f.applicability, cell, file_line)
 
 
+
+def raw_findings(text: str, config: Config, shown: str) -> list[Raw]:
+    """The engine's findings for a Python file's text, as plain tuples, before selection and ``# noqa``."""
+    if not prefilter(text, config):
+        return []
+    from .engine import analyze_source
+
+    return [(f.line, f.col, f.code, f.shown_message, f.applicability) for f in analyze_source(text, config, shown)]
+
+
+def fixable(raw: Sequence[Raw], unsafe_fixes: bool) -> bool:
+    """Whether ``fix`` has anything to do for findings ``raw`` (its cheap pass's question)."""
+    return any(fix == "safe" or (fix == "unsafe" and unsafe_fixes) for *_, fix in raw)
+
+
+def _analyse_python(data: bytes, text: str, settings: Settings, shown: str, res: FileResult) -> list[Raw]:
+    """``raw_findings``, recording which other files the analysis read: the cache entry for ``res``."""
+    with reads.recording() as deps:
+        raw = raw_findings(text, settings.config, shown)
+    res.entry = Entry(reads.digest(data), deps, tuple(raw))
+    return raw
+
+
+def _report(res: FileResult, text: Optional[str], raw: Sequence[Raw], settings: Settings) -> None:
+    """Records for the findings that are selected and not suppressed by ``# noqa``."""
+    if not raw or text is None or file_is_noqa(text):
+        return
+    noqa = NoqaMap(text)
+    for line, col, code, message, fix in raw:
+        if settings.selected(code) and not noqa.suppressed(line, code):
+            res.records.append(Record(res.path, line, col, code, message, fix))
+    res.records.sort(key=lambda r: (r.cell or 0, r.line, r.col, r.code))
+
+
+def check_cached(path: str, settings: Settings, data: bytes, raw: Sequence[Raw]) -> FileResult:
+    """``check_file``'s result from findings the cache kept for these bytes."""
+    res = FileResult(path)
+    try:
+        _report(res, decode(data).text if raw else None, raw, settings)
+    except ReadError as e:  # pragma: no cover - the bytes decoded when the entry was made
+        res.errors.append(str(e))
+    return res
+
+
 def check_file(path: str, settings: Settings, display: Optional[str] = None, stdin: Optional[bytes] = None) -> FileResult:
     shown = display or path
     res = FileResult(shown)
@@ -244,19 +294,8 @@ def check_file(path: str, settings: Settings, display: Optional[str] = None, std
 
 
 def _check_python(data: bytes, settings: Settings, shown: str, res: FileResult) -> None:
-    dec = decode(data)
-    text = dec.text
-    if not prefilter(text, settings.config):
-        return
-    from .engine import analyze_source
-
-    findings = analyze_source(text, settings.config, shown)
-    if not findings or file_is_noqa(text):
-        return
-    noqa = NoqaMap(text)
-    for f in findings:
-        if settings.selected(f.code) and not noqa.suppressed(f.line, f.code):
-            res.records.append(_record(shown, f, f.line, f.col))
+    text = decode(data).text
+    _report(res, text, _analyse_python(data, text, settings, shown, res), settings)
 
 
 def _check_notebook(data: bytes, settings: Settings, shown: str, res: FileResult) -> None:
@@ -354,6 +393,28 @@ def _accept(settings: Settings):  # noqa: ANN202
     return lambda f: settings.selected(f.code)
 
 
+def _left_raw(raw: Sequence[Raw], text: str, settings: Settings) -> list[tuple[str, Optional[str]]]:
+    """``_left`` for raw findings (the cheap pass's, or the cache's)."""
+    if not raw or file_is_noqa(text):
+        return []
+    noqa = NoqaMap(text)
+    return [(code, fix) for line, _, code, _, fix in raw if settings.selected(code) and not noqa.suppressed(line, code)]
+
+
+def fix_cached(path: str, settings: Settings, data: bytes, raw: Sequence[Raw]) -> Optional[FileResult]:
+    """``fix_file``'s result from findings the cache kept for these bytes, when none of them is fixable
+    (else None: the file needs the full pass)."""
+    if fixable(raw, settings.unsafe_fixes):
+        return None
+    res = FileResult(path)
+    if raw:
+        try:
+            res.left = _left_raw(raw, decode(data).text, settings)
+        except ReadError:  # pragma: no cover - the bytes decoded when the entry was made
+            return None
+    return res
+
+
 def _left(findings: Sequence, text: str, settings: Settings) -> list[tuple[str, Optional[str]]]:
     """(code, applicability) of the findings of ``text`` that check would report (selected, not noqa-ed)."""
     if not findings or file_is_noqa(text):
@@ -366,15 +427,17 @@ def _left(findings: Sequence, text: str, settings: Settings) -> list[tuple[str, 
 def _fix_python(data: bytes, settings: Settings, shown: str, res: FileResult):  # noqa: ANN202
     dec = decode(data)
     text = dec.text
-    if file_is_noqa(text) or not prefilter(text, settings.config):
+    if file_is_noqa(text):
+        return None, text, text
+    raw = _analyse_python(data, text, settings, shown, res)  # the cheap pass (and the cache entry)
+    if not fixable(raw, settings.unsafe_fixes):
+        res.left = _left_raw(raw, text, settings)
         return None, text, text
     from .codemod import fix_code
 
-    unchanged: list = []
     new_text, applied, _ = fix_code(text, settings.config, shown, settings.unsafe_fixes, _accept(settings),
-                                    unchanged_findings=unchanged)
+                                    cheap_pass=False)
     if new_text == text:
-        res.left = _left(unchanged, text, settings)
         return None, text, text
     res.left = _left(verify(text, new_text, settings, shown), new_text, settings)
     res.fixed = [(f.code, f.line, None) for f in applied]

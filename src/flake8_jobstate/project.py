@@ -13,12 +13,14 @@ Everything here is conservative: anything not understood evaluates to ``None`` (
 from __future__ import annotations
 
 import ast
+import io
 import os
 from dataclasses import dataclass
 from typing import Iterable, Optional, Union
 
 import libcst as cst
 
+from . import reads
 from .config import Config
 from .model import EnumClass
 from .resolver import CONFLICT, Chain, Coll, Opaque, Path, Resolver, SelfRef, StateVal, dotted, int_literal, str_literal
@@ -381,10 +383,14 @@ class SourceTree:
     def __init__(self) -> None:
         self._modules: dict[tuple[str, int, int, Config], Optional[ConstEvaluator]] = {}
         self._roots: dict[str, tuple[str, ...]] = {}
+        self._probes: dict[str, list[str]] = {}  # the __init__.py files a root search found (reported to reads)
+        self._digests: dict[tuple[str, int, int, Config], str] = {}
 
     def clear(self) -> None:
         self._modules.clear()
         self._roots.clear()
+        self._probes.clear()
+        self._digests.clear()
 
     def module(self, from_path: str, level: int, parts: list[str], config: Config, depth: int) -> Optional[ConstEvaluator]:
         """The evaluator of module ``parts`` imported (at ``level``) from the file ``from_path``."""
@@ -398,6 +404,7 @@ class SourceTree:
                     if os.path.abspath(candidate) == os.path.abspath(from_path):
                         return None
                     return self._load(candidate, config, depth)
+                reads.note_exists(candidate, False)  # creating it would change the answer
         return None
 
     def _bases(self, from_path: str, level: int) -> tuple[str, ...]:
@@ -409,27 +416,45 @@ class SourceTree:
             return (base,)
         if here not in self._roots:
             top = here
+            probes = []
             while os.path.isfile(os.path.join(top, "__init__.py")) and os.path.dirname(top) != top:
+                probes.append(os.path.join(top, "__init__.py"))
                 top = os.path.dirname(top)
+            self._probes[here] = probes + [os.path.join(top, "__init__.py")]
             self._roots[here] = (here,) if top == here else (here, top)
+        if reads.recording_active():
+            *found, last = self._probes[here]
+            for probe in found:
+                reads.note_exists(probe, True)
+            reads.note_exists(last, False)
         return self._roots[here]
 
     def _load(self, path: str, config: Config, depth: int) -> Optional[ConstEvaluator]:
         try:
             st = os.stat(path)
         except OSError:
+            reads.note(path, None)
             return None
         key = (path, st.st_mtime_ns, st.st_size, config)
         if key in self._modules:
+            if reads.recording_active():
+                known = self._digests.get(key)
+                reads.note(path, _read_bytes(path)) if known is None else reads.note_digest(path, known)
             return self._modules[key]
         if len(self._modules) >= _MAX_CACHED:
             self._modules.clear()
+            self._digests.clear()
         self._modules[key] = None  # also guards import cycles
         if st.st_size > _MAX_BYTES:
+            if reads.recording_active():
+                reads.note(path, _read_bytes(path))  # shrinking it would change the answer
             return None
         try:
-            with open(path, encoding="utf-8") as f:
-                source = f.read()
+            with open(path, "rb") as f:
+                raw = f.read()
+            self._digests[key] = reads.digest(raw)
+            reads.note_digest(path, self._digests[key])
+            source = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()  # as open(path, encoding="utf-8")
             module = cst.parse_module(_reduce(source))
         except (OSError, UnicodeDecodeError, SyntaxError, cst.ParserSyntaxError, RecursionError, ValueError):
             return None
@@ -437,6 +462,14 @@ class SourceTree:
         ev = ConstEvaluator(module, resolver, path, config, depth)
         self._modules[key] = ev
         return ev
+
+
+def _read_bytes(path: str) -> Optional[bytes]:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
 
 
 def _reduce(source: str) -> str:

@@ -40,6 +40,7 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".mypy_cache",
     ".pytest_cache",
     ".ruff_cache",
+    ".flake8_jobstate_cache",
     ".ipynb_checkpoints",
     "node_modules",
     "build",
@@ -58,6 +59,7 @@ _KEYS = {
     "extend-exclude": "extend_exclude",
     "unsafe-fixes": "unsafe_fixes",
     "max-file-size": "max_file_size",
+    "cache-dir": "cache_dir",
 }
 
 
@@ -72,6 +74,7 @@ class Settings:
     root: str = field(default_factory=os.getcwd)  # excludes and displayed paths are relative to this
     unsafe_fixes: bool = False
     config_file: Optional[str] = None
+    cache_dir: Optional[str] = None  # from [tool.flake8-jobstate] cache-dir, absolute (the CLI's --cache-dir wins)
 
     def selected(self, code: str) -> bool:
         """flake8's decision: a code is reported when its longest matching select prefix is longer than its
@@ -235,6 +238,11 @@ def build_settings(
         unsafe = file_values.get("unsafe_fixes", False)
     if not isinstance(unsafe, bool):
         raise ConfigError("unsafe-fixes: expected true or false")
+    cache_dir = file_values.get("cache_dir")
+    if cache_dir is not None:
+        if not isinstance(cache_dir, str) or not cache_dir.strip():
+            raise ConfigError("cache-dir: expected a folder name")
+        cache_dir = os.path.join(root, os.path.expanduser(cache_dir))
     return Settings(
         config=config,
         select=select,
@@ -243,6 +251,7 @@ def build_settings(
         root=root,
         unsafe_fixes=unsafe,
         config_file=config_file,
+        cache_dir=cache_dir,
     )
 
 

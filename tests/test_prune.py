@@ -38,10 +38,10 @@ def test_irrelevant_functions_are_stubbed_line_for_line():
         "\t\treturn self.get_job(name).state == 4\r\n"
     )
     pruned = prune(source)
-    assert pruned.splitlines(True)[2] == "\tdef unrelated(*a, **k): pass\r\n"
-    assert pruned.splitlines(True)[3:5] == ["\r\n", "\r\n"]
+    assert pruned.splitlines(True)[2] == '\tdef unrelated(*a, **k): """\r\n'
+    assert pruned.splitlines(True)[3:5] == ["\r\n", '"""\r\n']
     assert pruned.splitlines(True)[5] == source.splitlines(True)[5]  # signature kept, body stubbed
-    assert pruned.splitlines(True)[6] == "\t\tpass\r\n"
+    assert pruned.splitlines(True)[6:8] == ['\t\t"""\r\n', '"""\r\n']
     assert pruned.splitlines(True)[8:] == source.splitlines(True)[8:]
     assert [(f.line, f.code) for f in analyze_module(parse(pruned))] == [(10, "JS101")]
 
@@ -75,6 +75,22 @@ def test_positions_from_top_level_statements_equal_the_whole_module_provider(pat
     assert fast == full
 
 
+def test_a_one_line_stub_is_pass_and_a_stub_at_the_end_keeps_the_missing_newline():
+    source = (
+        "from google.cloud.aiplatform_v1 import JobState\n"
+        "def one(): return 1\n"
+        "def wait(job):\n"
+        "    return job.state == JobState.JOB_STATE_SUCCEEDED\n"
+        "def last(x):\n"
+        "    return x"
+    )
+    pruned = prune(source)
+    assert pruned.splitlines(True)[1] == "def one(*a, **k): pass\n"
+    assert pruned.splitlines(True)[4:] == ['def last(*a, **k): """\n', '"""']
+    assert pruned.count("\n") == source.count("\n")
+    ast.parse(pruned)
+
+
 def test_classes_without_state_words_are_stubbed():
     source = (
         "from google.cloud.aiplatform_v1 import JobState\n"
@@ -88,6 +104,6 @@ def test_classes_without_state_words_are_stubbed():
         "    done = (JobState.JOB_STATE_SUCCEEDED,)\n"
     )
     pruned = prune(source)
-    assert pruned.splitlines()[1] == "class Model: pass"
-    assert pruned.splitlines()[2:7] == [""] * 5
+    assert pruned.splitlines()[1] == 'class Model: """'  # one string token holds the class's other lines
+    assert pruned.splitlines()[2:7] == [""] * 4 + ['"""']
     assert pruned.splitlines()[7:] == source.splitlines()[7:]

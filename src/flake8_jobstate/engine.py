@@ -131,31 +131,44 @@ def _locate(module: cst.Module, findings: list[Finding], tree: Optional[ast.AST]
     return True
 
 
-def _stub(lines: list[str], start: int, end: int, code: str) -> None:
-    """Lines ``start..end`` (1-based) become ``code`` at the first line's indentation, then empty lines."""
+def _stub(lines: list[str], start: int, end: int, head: str) -> None:
+    """Lines ``start..end`` (1-based) become ``head`` at the first line's indentation with a body that keeps
+    the line count: ``pass`` on one line, else one triple-quoted string of empty lines closed on line ``end``.
+    (Blank lines would cost libcst one node each; the string is a single token.)"""
     first = lines[start - 1]
     indent = first[: len(first) - len(first.lstrip(" \t"))]
     eol = first[len(first.rstrip("\r\n")) :] or "\n"
-    lines[start - 1] = f"{indent}{code}{eol}"
+    sep = " " if head else ""
+    if start == end:
+        lines[start - 1] = f"{indent}{head}{sep}pass{eol}"
+        return
+    lines[start - 1] = f'{indent}{head}{sep}"""{eol}'
     for i in range(start, end):
         ln = lines[i]
         lines[i] = ln[len(ln.rstrip("\r\n")) :]
+    last = lines[end - 1]
+    lines[end - 1] = '"""' + last
 
 
 def _without_docstrings(node: ast.AST, lines: list[str], start: int) -> str:
-    """The node's source with the lines of every docstring (of the node and the defs and classes in it) left out."""
+    """The node's source with the lines of every docstring (of the node and the defs and classes in it, and
+    the attribute docstrings of generated models: any bare string statement) left out."""
     skip: set[int] = set()
-    for n in ast.walk(node):
-        body = getattr(n, "body", None)
-        if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body:
-            first = body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
-                skip.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
-        elif isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str):
-            # attribute docstrings (a bare string after a field), common in generated models
+    stack: list[ast.AST] = [node]
+    while stack:  # statements only: a bare string is a statement, so expressions need not be walked
+        n = stack.pop()
+        if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str):
             skip.update(range(n.lineno, (n.end_lineno or n.lineno) + 1))
+            continue
+        for name in _BLOCKS:
+            block = getattr(n, name, None)
+            if isinstance(block, list):
+                stack.extend(block)
     end = getattr(node, "end_lineno", None) or start
     return "".join(lines[i - 1] for i in range(start, end + 1) if i not in skip)
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")  # the fields of a statement that hold statements
 
 
 def _ids_within(root: cst.CSTNode, ids: set[int]) -> set[int]:
@@ -352,11 +365,11 @@ def prune(source: str, config: Config = DEFAULT, tree: Optional[ast.AST] = None)
     if any(end > len(lines) for _, end, _ in spans + classes) or any(end > len(lines) for _, end in bodies):
         return source
     for start, end, name in classes:
-        _stub(lines, start, end, f"class {name}: pass")
+        _stub(lines, start, end, f"class {name}:")
     for start, end in bodies:
-        _stub(lines, start, end, "pass")
+        _stub(lines, start, end, "")
     for start, end, name in spans:
-        _stub(lines, start, end, f"def {name}(*a, **k): pass")
+        _stub(lines, start, end, f"def {name}(*a, **k):")
     return "".join(lines)
 
 

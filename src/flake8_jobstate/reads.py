@@ -11,7 +11,6 @@ This module imports only the standard library: it sits below everything that rea
 
 from __future__ import annotations
 
-import hashlib
 import os
 from contextlib import contextmanager
 from typing import Iterator, Optional
@@ -24,6 +23,8 @@ _active: list[dict[str, str]] = []
 
 def digest(data: bytes) -> str:
     """The content fingerprint used everywhere in the cache."""
+    import hashlib  # not at module level: loading OpenSSL costs the flake8 plugin ~3.5 MiB it never needs
+
     return hashlib.sha256(data).hexdigest()
 
 

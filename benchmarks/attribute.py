@@ -16,6 +16,7 @@ import argparse
 import statistics
 import subprocess
 import sys
+from typing import Optional, Sequence
 
 _CHILD = r"""
 import sys, time
@@ -41,6 +42,14 @@ print(total, spent[0], imported)
 """
 
 
+def attribute_once(trees: Sequence[str], cwd: Optional[str] = None) -> tuple[float, float, float]:
+    """One in-process flake8 run: (total s, the plugin's s (import + every run), its share over the rest)."""
+    out = subprocess.run([sys.executable, "-c", _CHILD, *trees], capture_output=True, text=True, check=True, cwd=cwd)
+    total, run, imported = map(float, out.stdout.split()[-3:])
+    plugin = run + imported
+    return total, plugin, plugin / (total - run)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("trees", nargs="+")
@@ -48,10 +57,8 @@ def main() -> int:
     args = parser.parse_args()
     shares, plugin_s, total_s = [], [], []
     for _ in range(args.repeat):
-        out = subprocess.run([sys.executable, "-c", _CHILD, *args.trees], capture_output=True, text=True, check=True)
-        total, run, imported = map(float, out.stdout.split()[-3:])
-        plugin = run + imported
-        shares.append(plugin / (total - run))
+        total, plugin, share = attribute_once(args.trees)
+        shares.append(share)
         plugin_s.append(plugin)
         total_s.append(total)
     print(f"flake8 E,F,W,JS -j1: {statistics.median(total_s):.2f} s, of which the JS plugin "

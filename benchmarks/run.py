@@ -42,6 +42,7 @@ import statistics
 import subprocess
 import sys
 import sysconfig
+import tarfile
 import tempfile
 import textwrap
 import threading
@@ -66,7 +67,7 @@ DEFAULT_CODEMOD = "flake8_jobstate.codemod.JobStateCodemod"
 TRACEBACK_MARKER = "Traceback (most recent call last)"
 STAMP_NAME = ".benchmark-wheel"
 
-PAIR_IDS = ("flake8-j1", "flake8-jobs", "check", "fix")
+PAIR_IDS = ("flake8-j1", "flake8-jobs", "check", "check-warm", "fix")
 PairKind = Literal["overhead", "slowdown", "speedup"]
 Role = Literal["candidate", "reference"]
 
@@ -83,11 +84,18 @@ class CorpusSpec:
     version: str
     trees: tuple[str, ...]
     optional_trees: tuple[str, ...] = ()
+    sdist: bool = False  # the source distribution (pip download --no-binary) instead of the wheel
+    pairs: tuple[str, ...] | None = None  # comparisons measured on this tree (None: all selected)
 
     @property
     def wheel_prefix(self) -> str:
-        """Lower-cased wheel file-name prefix (PEP 427 escaping) for this pin."""
-        return f"{re.sub(r'[-_.]+', '_', self.distribution).lower()}-{self.version}-"
+        """Lower-cased archive file-name prefix (PEP 427/625 escaping) for this pin."""
+        name = f"{re.sub(r'[-_.]+', '_', self.distribution).lower()}-{self.version}"
+        return name + (".tar.gz" if self.sdist else "-")
+
+    @property
+    def unpack_name(self) -> str:
+        return self.distribution + ("-sdist" if self.sdist else "")
 
 
 CORPUS: tuple[CorpusSpec, ...] = (
@@ -103,6 +111,15 @@ CORPUS: tuple[CorpusSpec, ...] = (
         version="2.7.0",
         trees=("google/cloud/aiplatform",),
         optional_trees=("vertexai",),
+    ),
+    CorpusSpec(
+        key="airflow-sdist",
+        distribution="apache-airflow-providers-google",
+        version="22.8.0",
+        trees=("src", "tests"),
+        optional_trees=("docs",),
+        sdist=True,
+        pairs=("check", "check-warm"),
     ),
 )
 
@@ -147,12 +164,13 @@ def sha256_file(path: Path) -> str:
 
 
 def fetch_wheel(spec: CorpusSpec) -> Path:
-    """Return the cached wheel for ``spec``, downloading it with pip if needed."""
+    """Return the cached wheel (or sdist) for ``spec``, downloading it with pip if needed."""
     WHEEL_DIR.mkdir(parents=True, exist_ok=True)
 
     def cached() -> Path | None:
         matches = [
-            p for p in WHEEL_DIR.glob("*.whl") if p.name.lower().startswith(spec.wheel_prefix)
+            p for p in WHEEL_DIR.glob("*.tar.gz" if spec.sdist else "*.whl")
+            if p.name.lower().startswith(spec.wheel_prefix)
         ]
         return sorted(matches)[0] if matches else None
 
@@ -167,7 +185,7 @@ def fetch_wheel(spec: CorpusSpec) -> Path:
         "pip",
         "download",
         "--no-deps",
-        "--only-binary=:all:",
+        "--no-binary=:all:" if spec.sdist else "--only-binary=:all:",
         "--disable-pip-version-check",
         "-d",
         str(WHEEL_DIR),
@@ -184,8 +202,9 @@ def fetch_wheel(spec: CorpusSpec) -> Path:
 
 
 def unpack_wheel(spec: CorpusSpec, wheel: Path, wheel_sha256: str) -> Path:
-    """Unpack ``wheel`` into ``.cache/corpus/<distribution>/`` unless already there."""
-    dest = CORPUS_DIR / spec.distribution
+    """Unpack ``wheel`` into ``.cache/corpus/<distribution>[-sdist]/`` unless already there (an sdist's
+    top-level ``<name>-<version>/`` folder is dropped)."""
+    dest = CORPUS_DIR / spec.unpack_name
     stamp = dest / STAMP_NAME
     expected = f"{wheel.name} {wheel_sha256}\n"
     if stamp.is_file() and stamp.read_text() == expected:
@@ -194,8 +213,17 @@ def unpack_wheel(spec: CorpusSpec, wheel: Path, wheel_sha256: str) -> Path:
     staging = dest.with_name(dest.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    with zipfile.ZipFile(wheel) as archive:
-        archive.extractall(staging)  # zipfile drops absolute and ".." components
+    if spec.sdist:
+        with tarfile.open(wheel) as archive:
+            archive.extractall(staging, filter="data")  # no absolute paths, links out or devices
+        tops = [p for p in staging.iterdir() if p.is_dir()]
+        if len(tops) == 1:
+            for child in tops[0].iterdir():
+                child.rename(staging / child.name)
+            tops[0].rmdir()
+    else:
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(staging)  # zipfile drops absolute and ".." components
     (staging / STAMP_NAME).write_text(expected)
     shutil.rmtree(dest, ignore_errors=True)
     staging.rename(dest)
@@ -418,6 +446,7 @@ class Command:
     ok_exit_codes: frozenset[int]
     display: str
     may_write: bool = False
+    prime: bool = False  # run once, unmeasured, before the first repetition (fills a cache)
 
 
 @dataclass(frozen=True)
@@ -466,6 +495,7 @@ class CommandFactory:
         argv: Sequence[str],
         ok_exit_codes: frozenset[int] = LINTER_EXIT_CODES,
         may_write: bool = False,
+        prime: bool = False,
     ) -> Command:
         """A command running ``argv`` followed by the tree's paths."""
         full = (*argv, *self.tree.paths)
@@ -478,6 +508,7 @@ class CommandFactory:
             ok_exit_codes=ok_exit_codes,
             display=display_argv(full, self.tools),
             may_write=may_write,
+            prime=prime,
         )
 
     def flake8(self, pair_id: str) -> Comparison:
@@ -512,13 +543,41 @@ class CommandFactory:
         if tools.cli is None or tools.check_note:
             notes.append(tools.check_note or f"{CLI_NAME} not found")
         else:
-            candidate = self.make("check", f"{CLI_NAME} check", "candidate", [tools.cli, "check"])
+            candidate = self.make(
+                "check", f"{CLI_NAME} check --no-cache", "candidate", [tools.cli, "check", "--no-cache"]
+            )
         if tools.ruff is None:
             notes.append("ruff executable not found")
         else:
             reference = self.make("ruff", "ruff check E,F,W", "reference", [tools.ruff, *RUFF_ARGS])
-        title = f"{CLI_NAME} check vs ruff"
+        title = f"{CLI_NAME} check vs ruff (cold)"
         return Comparison("check", "slowdown", title, self.tree, candidate, reference, tuple(notes))
+
+    def check_warm(self, cache_root: Path) -> Comparison:
+        """flake8-jobstate check vs ruff E,F,W, both with their cache filled by an unmeasured first run.
+
+        The caches live outside the tree's copy (``--cache-dir``), so the copy stays byte-identical."""
+        tools = self.tools
+        notes: list[str] = []
+        candidate = reference = None
+        if tools.cli is None or tools.check_note:
+            notes.append(tools.check_note or f"{CLI_NAME} not found")
+        else:
+            jobstate_cache = str(cache_root / f"{self.tree.key}-jobstate")
+            candidate = self.make(
+                "check-warm", f"{CLI_NAME} check (warm cache)", "candidate",
+                [tools.cli, "check", "--cache-dir", jobstate_cache], prime=True,
+            )  # fmt: skip
+        if tools.ruff is None:
+            notes.append("ruff executable not found")
+        else:
+            ruff_args = [a for a in RUFF_ARGS if a != "--no-cache"]
+            reference = self.make(
+                "ruff-warm", "ruff check E,F,W (warm cache)", "reference",
+                [tools.ruff, *ruff_args, "--cache-dir", str(cache_root / f"{self.tree.key}-ruff")], prime=True,
+            )  # fmt: skip
+        title = f"{CLI_NAME} check vs ruff (warm caches)"
+        return Comparison("check-warm", "slowdown", title, self.tree, candidate, reference, tuple(notes))
 
     def fix(self) -> Comparison:
         """flake8-jobstate fix --diff vs libcst.tool running the same codemod class."""
@@ -529,7 +588,7 @@ class CommandFactory:
             notes.append(tools.fix_note or f"{CLI_NAME} not found")
         else:
             candidate = self.make(
-                "fix", f"{CLI_NAME} fix --diff", "candidate", [tools.cli, "fix", "--diff"],
+                "fix", f"{CLI_NAME} fix --diff", "candidate", [tools.cli, "fix", "--diff", "--no-cache"],
                 may_write=True,
             )  # fmt: skip
         if tools.codemod_note:
@@ -545,17 +604,22 @@ class CommandFactory:
 
 
 def build_comparisons(
-    trees: Sequence[Tree], work: dict[str, WorkCopy], pair_ids: Sequence[str], tools: Toolchain
+    trees: Sequence[Tree], work: dict[str, WorkCopy], pair_ids: Sequence[str], tools: Toolchain,
+    cache_root: Path,
 ) -> list[Comparison]:
     """Create the comparisons for every selected tree and pair id, in a stable order."""
     comparisons: list[Comparison] = []
     for tree in trees:
         factory = CommandFactory(tree, work[tree.key].root, tools)
         for pair_id in pair_ids:
+            if tree.spec.pairs is not None and pair_id not in tree.spec.pairs:
+                continue
             if pair_id in ("flake8-j1", "flake8-jobs"):
                 comparisons.append(factory.flake8(pair_id))
             elif pair_id == "check":
                 comparisons.append(factory.check())
+            elif pair_id == "check-warm":
+                comparisons.append(factory.check_warm(cache_root))
             elif pair_id == "fix":
                 comparisons.append(factory.fix())
     return comparisons
@@ -683,8 +747,12 @@ def measure(
     repeat: int,
     out_dir: Path,
     timeout: float,
+    loads: list[float] | None = None,
 ) -> dict[str, Record]:
     """Run all commands round-robin ``repeat`` times and collect the samples.
+
+    Commands marked ``prime`` (warm-cache rows) run once, unmeasured, first. The 1-minute load average is
+    sampled before every measured run into ``loads``.
 
     Each repetition runs every still-healthy command once; the starting point
     rotates by one command per repetition so no command always runs first
@@ -692,6 +760,13 @@ def measure(
     that fails is reported and not run again.
     """
     records = {command.key: Record(command) for command in commands}
+    for command in commands:
+        if command.prime:
+            _, failure, stderr = run_once(command, out_dir, timeout)
+            log(f"[prime] {command.key:<28} {'FAILED: ' + failure if failure else 'ok'}")
+            if failure:
+                records[command.key].failure = f"priming run: {failure}"
+                records[command.key].stderr_tail = "\n".join(stderr.rstrip().splitlines()[-25:])
     for rep in range(repeat):
         healthy = [command for command in commands if records[command.key].failure is None]
         if not healthy:
@@ -699,6 +774,11 @@ def measure(
         shift = rep % len(healthy)
         for index, command in enumerate(healthy[shift:] + healthy[:shift], start=1):
             record = records[command.key]
+            if loads is not None:
+                try:
+                    loads.append(os.getloadavg()[0])
+                except OSError:
+                    pass
             sample, failure, stderr = run_once(command, out_dir, timeout)
             status = f"FAILED: {failure}" if failure else f"exit {sample.exit_code}"
             log(
@@ -729,7 +809,7 @@ class TargetSpec:
 
     describe: str
     pair_id: str
-    metric: Literal["time", "memory"]
+    metric: Literal["time", "cpu", "memory"]  # "time": wall time; "cpu": user + sys of the process tree
     threshold: float
     trees: tuple[str, ...] | None = None  # None: every measured tree
 
@@ -737,30 +817,44 @@ class TargetSpec:
 TARGETS: tuple[TargetSpec, ...] = (
     TargetSpec(
         describe="flake8 E,F,W,JS -j1 at most 10 % slower than flake8 E,F,W -j1",
-        pair_id="flake8-j1",
-        metric="time",
-        threshold=0.10,
-        trees=("airflow",),
+        pair_id="flake8-j1", metric="time", threshold=0.10, trees=("airflow",),
     ),
     TargetSpec(
-        describe="flake8 + plugin peak RSS at most 25 % above flake8 alone (-j1)",
-        pair_id="flake8-j1",
-        metric="memory",
-        threshold=0.25,
+        describe="flake8 + plugin peak RSS at most 10 % above flake8 alone (-j1)",
+        pair_id="flake8-j1", metric="memory", threshold=0.10, trees=("airflow",),
     ),
     TargetSpec(
-        describe=f"{CLI_NAME} check at most 5x the wall time of ruff E,F,W",
-        pair_id="check",
-        metric="time",
-        threshold=5.0,
+        describe="flake8 + plugin peak RSS at most 20 % above flake8 alone (-j1)",
+        pair_id="flake8-j1", metric="memory", threshold=0.20, trees=("aiplatform",),
+    ),
+    TargetSpec(
+        describe=f"cold {CLI_NAME} check at most 4x the wall time of ruff E,F,W --no-cache",
+        pair_id="check", metric="time", threshold=4.0, trees=("airflow",),
+    ),
+    TargetSpec(
+        describe=f"cold {CLI_NAME} check at most 8x the wall time of ruff E,F,W --no-cache",
+        pair_id="check", metric="time", threshold=8.0, trees=("aiplatform",),
+    ),
+    TargetSpec(
+        describe=f"cold {CLI_NAME} check at most 2.5x the CPU time of ruff E,F,W --no-cache",
+        pair_id="check", metric="cpu", threshold=2.5, trees=("airflow-sdist",),
+    ),
+    TargetSpec(
+        describe=f"warm {CLI_NAME} check at most 2x the wall time of warm ruff E,F,W",
+        pair_id="check-warm", metric="time", threshold=2.0,
+    ),
+    TargetSpec(
+        describe=f"warm {CLI_NAME} check at most 2x the CPU time of warm ruff E,F,W",
+        pair_id="check-warm", metric="cpu", threshold=2.0,
     ),
     TargetSpec(
         describe=f"{CLI_NAME} fix --diff at least 5x faster than libcst.tool codemod",
-        pair_id="fix",
-        metric="time",
-        threshold=5.0,
+        pair_id="fix", metric="time", threshold=5.0,
     ),
-)
+)  # fmt: skip
+
+# in-process attribution (benchmarks/attribute.py): the plugin's share of flake8 -j1, per tree
+SHARE_TARGETS = {"airflow": 0.05, "aiplatform": 0.06}
 
 
 def ratio(kind: PairKind, metric: str, candidate: float, reference: float) -> float:
@@ -781,7 +875,7 @@ def format_ratio(kind: PairKind, metric: str, value: float) -> str:
 
 
 def target_passes(target: TargetSpec, kind: PairKind, value: float) -> bool:
-    if kind == "speedup" and target.metric == "time":
+    if kind == "speedup" and target.metric in ("time", "cpu"):
         return value >= target.threshold
     return value <= target.threshold
 
@@ -862,7 +956,7 @@ def load_average() -> str:
         return "unknown"
 
 
-def environment_rows(tools: Toolchain, loads: tuple[str, str]) -> list[tuple[str, str]]:
+def environment_rows(tools: Toolchain, loads: tuple[str, str, str]) -> list[tuple[str, str]]:
     """Machine and tool-version facts for the report header."""
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     ruff_version = last_line(quick_run([tools.ruff, "--version"])[1]) if tools.ruff else "not found"
@@ -877,6 +971,7 @@ def environment_rows(tools: Toolchain, loads: tuple[str, str]) -> list[tuple[str
         ("Cores", f"{os.cpu_count()} logical, {affinity} usable by this process"),
         ("Memory", memory_total()),
         ("Load average (1/5/15 min)", f"{loads[0]} before measuring, {loads[1]} after"),
+        ("1-min load while measuring", loads[2]),
         ("OS", f"{platform.system()} {platform.release()} ({platform.machine()})"),
         (
             "Python",
@@ -916,10 +1011,12 @@ class RunInfo:
     load_after: str
     chart_note: str
     source_changed: bool = False
+    load_during: str = "not sampled"
 
 
 RESULT_COLUMNS = (
     "Comparison", "Tree", "Candidate", "Cand. s", "Reference", "Ref. s", "Time ratio",
+    "Cand. CPU s", "Ref. CPU s", "CPU ratio",
     "Cand. peak MiB", "Ref. peak MiB", "Memory ratio", "Reps", "Status",
 )  # fmt: skip
 DETAIL_COLUMNS = (
@@ -962,11 +1059,12 @@ def header_section(
             "Not suitable for judging the targets.",
             "",
         ]
-    environment = environment_rows(tools, (run.load_before, run.load_after))
+    environment = environment_rows(tools, (run.load_before, run.load_after, run.load_during))
     corpus_rows = [
         (
             tree.key,
-            f"`{tree.wheel.name}` (sha256 {tree.wheel_sha256[:12]}...)",
+            f"`{tree.wheel.name}` (sha256 {tree.wheel_sha256[:12]}...)"
+            + (" (source distribution)" if tree.spec.sdist else ""),
             ", ".join(f"`{path}`" for path in tree.paths),
             f"{tree.files:,}",
             f"{tree.lines:,}",
@@ -984,7 +1082,7 @@ def header_section(
         "",
         "## Corpus",
         "",
-        *markdown_table(["Tree", "Wheel", "Measured paths", ".py files", "Lines"], corpus_rows),
+        *markdown_table(["Tree", "Archive", "Measured paths", ".py files", "Lines"], corpus_rows),
         "",
     ]
 
@@ -996,9 +1094,10 @@ def results_section(comparisons: Sequence[Comparison], records: dict[str, Record
         kind = comparison.kind
         cand = side_stats(comparison.candidate, records)
         ref = side_stats(comparison.reference, records)
-        time_ratio = mem_ratio = "n/a"
+        time_ratio = mem_ratio = cpu_ratio = "n/a"
         if cand and ref:
             time_ratio = format_ratio(kind, "time", ratio(kind, "time", cand.wall_s, ref.wall_s))
+            cpu_ratio = format_ratio(kind, "time", ratio(kind, "time", cand.cpu_s, ref.cpu_s))
             mem_ratio = format_ratio(
                 kind, "memory", ratio(kind, "memory", cand.rss_mib, ref.rss_mib)
             )
@@ -1015,6 +1114,9 @@ def results_section(comparisons: Sequence[Comparison], records: dict[str, Record
             comparison.reference.label if comparison.reference else "(skipped)",
             format_seconds(ref.wall_s) if ref else "-",
             time_ratio,
+            format_seconds(cand.cpu_s) if cand else "-",
+            format_seconds(ref.cpu_s) if ref else "-",
+            cpu_ratio,
             f"{cand.rss_mib:.1f}" if cand else "-",
             f"{ref.rss_mib:.1f}" if ref else "-",
             mem_ratio,
@@ -1058,25 +1160,94 @@ def targets_section(comparisons: Sequence[Comparison], records: dict[str, Record
                 rows.append([target.describe, comparison.tree.key, "-", verdict, "-"])
                 continue
             cpu_check = "-"
-            if target.metric == "time":
-                value = ratio(comparison.kind, "time", cand.wall_s, ref.wall_s)
-                cpu_value = ratio(comparison.kind, "time", cand.cpu_s, ref.cpu_s)
-                cpu_check = format_ratio(comparison.kind, "time", cpu_value)
+            if target.metric in ("time", "cpu"):
+                wall = ratio(comparison.kind, "time", cand.wall_s, ref.wall_s)
+                cpu = ratio(comparison.kind, "time", cand.cpu_s, ref.cpu_s)
+                value = cpu if target.metric == "cpu" else wall
+                measured = format_ratio(comparison.kind, "time", wall)
+                cpu_check = format_ratio(comparison.kind, "time", cpu)
             else:
                 value = ratio(comparison.kind, "memory", cand.rss_mib, ref.rss_mib)
+                measured = format_ratio(comparison.kind, "memory", value)
             verdict = "PASS" if target_passes(target, comparison.kind, value) else "FAIL"
-            measured = format_ratio(comparison.kind, target.metric, value)
-            rows.append([target.describe, comparison.tree.key, measured, verdict, cpu_check])
-    header = ["Target", "Tree", "Measured", "Verdict", "Same ratio on CPU time"]
+            judged = {"time": "wall", "cpu": "CPU", "memory": "peak RSS"}[target.metric]
+            rows.append([target.describe, comparison.tree.key, measured, cpu_check, f"{verdict} ({judged})"])
+    header = ["Target", "Tree", "Wall time (or peak RSS) ratio", "CPU-time ratio", "Verdict (judged on)"]
     return [
         "## Targets",
         "",
         *markdown_table(header, rows),
         "",
-        "Verdicts use wall time (or peak RSS). The CPU-time column (user + sys of the process "
-        "and its workers) is a cross-check that is less sensitive to other load on the machine; "
-        "for multi-process or multi-threaded tools (ruff, libcst.tool, flake8 without -j1) it "
-        "measures total work rather than latency.",
+        "Each verdict is judged on the measure the target names (wall time, CPU time or peak RSS); the "
+        "other column is the cross-check. CPU time (user + sys of the process and its workers, from "
+        "`os.wait4`) is less sensitive to other load on the machine; for multi-process or multi-threaded "
+        "tools (ruff, libcst.tool, flake8 without -j1) it measures total work rather than latency.",
+        "",
+    ]
+
+
+@dataclass
+class Attribution:
+    """In-process attribution of flake8 -j1's time to the JS plugin (benchmarks/attribute.py), per tree."""
+
+    tree: Tree
+    totals: list[float] = field(default_factory=list)
+    plugin: list[float] = field(default_factory=list)
+    shares: list[float] = field(default_factory=list)
+    failure: str | None = None
+
+
+def attribute_trees(trees: Sequence[Tree], work: dict[str, WorkCopy], repeat: int) -> list[Attribution]:
+    """Run attribute.py's in-process flake8 ``repeat`` times per tree, interleaved across trees."""
+    sys.path.insert(0, str(BENCH_DIR))
+    try:
+        from attribute import attribute_once  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    results = [Attribution(tree) for tree in trees]
+    for rep in range(repeat):
+        for result in results:
+            if result.failure:
+                continue
+            try:
+                total, plugin, share = attribute_once(result.tree.paths, cwd=str(work[result.tree.key].root))
+            except (subprocess.CalledProcessError, ValueError) as exc:
+                result.failure = f"{type(exc).__name__}: {exc}"
+                continue
+            result.totals.append(total)
+            result.plugin.append(plugin)
+            result.shares.append(share)
+            log(f"[attribution {rep + 1}/{repeat}] {result.tree.key:<16} flake8 {total:6.2f} s, plugin "
+                f"{plugin:5.2f} s = +{share * 100:.1f} %")
+    return results
+
+
+def attribution_section(results: Sequence[Attribution]) -> list[str]:
+    if not results:
+        return []
+    rows = []
+    for r in results:
+        target = SHARE_TARGETS.get(r.tree.key)
+        if r.failure or not r.shares:
+            rows.append([r.tree.key, "-", "-", r.failure or "not run", "-", "-"])
+            continue
+        share = statistics.median(r.shares)
+        verdict = "-" if target is None else ("PASS" if share <= target else "FAIL")
+        rows.append([
+            r.tree.key, format_seconds(statistics.median(r.totals)), format_seconds(statistics.median(r.plugin)),
+            f"+{share * 100:.1f} % (range {min(r.shares) * 100:.1f}-{max(r.shares) * 100:.1f}, n={len(r.shares)})",
+            "-" if target is None else f"<= {target * 100:.0f} %", verdict,
+        ])  # fmt: skip
+    return [
+        "## Plugin share, attributed in-process",
+        "",
+        "`benchmarks/attribute.py`: one `flake8 --isolated --select E,F,W,JS -j1` run in one process, with the "
+        "plugin's `run` wrapped in a timer; the share is the plugin's time (its import plus every `run`, which "
+        "includes importing libcst for the first file that passes the prefilter) over the rest of flake8's "
+        "time. Unlike the difference of two separate runs, this is not swamped by the machine's noise.",
+        "",
+        *markdown_table(["Tree", "flake8 E,F,W,JS -j1 s", "plugin s", "plugin share (median)", "target",
+                         "verdict"], rows),
         "",
     ]
 
@@ -1150,6 +1321,7 @@ def write_markdown(
     records: dict[str, Record],
     trees: Sequence[Tree],
     tools: Toolchain,
+    attributions: Sequence[Attribution] = (),
 ) -> None:
     """Write the results report."""
     timestamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -1157,6 +1329,7 @@ def write_markdown(
         *header_section(run, tools, trees, timestamp),
         *results_section(comparisons, records),
         *targets_section(comparisons, records),
+        *attribution_section(attributions),
         *notes_section(comparisons, records, run),
         *details_section(records),
         "## Method",
@@ -1296,6 +1469,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="report base name inside benchmarks/ (default results, results.quick with --quick)",
     )
     parser.add_argument(
+        "--attribute",
+        type=int,
+        default=None,
+        metavar="N",
+        help="in-process plugin attribution runs per tree with flake8 rows (default: --repeat; 0: none)",
+    )
+    parser.add_argument(
         "--fetch-only",
         action="store_true",
         help="download and unpack the corpus, print its size, then stop",
@@ -1305,6 +1485,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         args.repeat = 1 if args.quick else 5
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if args.attribute is None:
+        args.attribute = args.repeat
     if args.trees is None:
         args.trees = ["aiplatform"] if args.quick else [spec.key for spec in CORPUS]
     if args.output is None:
@@ -1355,7 +1537,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         work = {tree.key: WorkCopy(tree, workdir / tree.key) for tree in trees}
         for copy in work.values():
             copy.populate()
-        comparisons = build_comparisons(trees, work, args.pairs, tools)
+        comparisons = build_comparisons(trees, work, args.pairs, tools, workdir / "_caches")
         commands = [
             c
             for comparison in comparisons
@@ -1364,7 +1546,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         log(f"measuring {len(commands)} commands x {args.repeat} repetition(s), interleaved")
         load_before, source_before = load_average(), package_fingerprint()
-        records = measure(commands, work, args.repeat, out_dir, args.timeout)
+        loads: list[float] = []
+        records = measure(commands, work, args.repeat, out_dir, args.timeout, loads)
+        attributions: list[Attribution] = []
+        flake8_trees = [t for t in trees if "flake8-j1" in args.pairs and (t.spec.pairs is None or "flake8-j1" in t.spec.pairs)]
+        if args.attribute and tools.plugin and flake8_trees:
+            log(f"attributing the plugin's share in-process: {args.attribute} run(s) per tree")
+            attributions = attribute_trees(flake8_trees, work, args.attribute)
         load_after, source_after = load_average(), package_fingerprint()
     source_changed = source_before != source_after
     if source_changed:
@@ -1374,10 +1562,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     chart_path = BENCH_DIR / f"{args.output}.png"
     chart_note = write_chart(chart_path, comparisons, records, args.repeat)
     elapsed = time.perf_counter() - started
-    run = RunInfo(
-        args.repeat, args.quick, elapsed, load_before, load_after, chart_note, source_changed
+    load_during = (
+        f"median {statistics.median(loads):.2f}, min {min(loads):.2f}, max {max(loads):.2f} "
+        f"(sampled before each of {len(loads)} measured runs)" if loads else "not sampled"
     )
-    write_markdown(markdown_path, run, comparisons, records, trees, tools)
+    run = RunInfo(
+        args.repeat, args.quick, elapsed, load_before, load_after, chart_note, source_changed, load_during
+    )
+    write_markdown(markdown_path, run, comparisons, records, trees, tools, attributions)
     log(
         f"wrote {shown(markdown_path)}"
         + (f" and {shown(chart_path)}" if not chart_note else f" ({chart_note})")

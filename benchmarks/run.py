@@ -1151,13 +1151,13 @@ def targets_section(comparisons: Sequence[Comparison], records: dict[str, Record
         ]
         if not matching:
             scope = ", ".join(target.trees) if target.trees else "all trees"
-            rows.append([target.describe, scope, "-", "not measured in this run", "-"])
+            rows.append([target.describe, scope, "-", "-", "not measured in this run"])
         for comparison in matching:
             cand = side_stats(comparison.candidate, records)
             ref = side_stats(comparison.reference, records)
             if not (cand and ref):
                 verdict = "not measured (a side was skipped or failed)"
-                rows.append([target.describe, comparison.tree.key, "-", verdict, "-"])
+                rows.append([target.describe, comparison.tree.key, "-", "-", verdict])
                 continue
             cpu_check = "-"
             if target.metric in ("time", "cpu"):

@@ -15,7 +15,11 @@ from typing import Callable, NoReturn, Optional, Sequence
 from . import __version__
 
 PROG = "flake8-jobstate"
-SERIAL_BELOW = 24  # fewer files than this are processed in this process (pool start-up costs more)
+# Only files that need the engine reach the pool (the cache and the prefilter are answered in this process).
+# A worker costs about 0.3 s of CPU to start (interpreter, libcst); below this much source, one process is
+# about as fast and does less work.
+SERIAL_BELOW = 2  # files
+PARALLEL_FROM_BYTES = 2_000_000
 
 
 class UsageError(Exception):
@@ -109,7 +113,7 @@ def _run_all(items: list, worker: Callable, settings, jobs: Optional[int]) -> li
     from .pool import Crashed, run
 
     n = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
-    if n > 1 and len(items) >= SERIAL_BELOW:
+    if n > 1 and len(items) >= SERIAL_BELOW and sum(map(_size, items)) >= PARALLEL_FROM_BYTES:
         try:
             from concurrent.futures import ProcessPoolExecutor
 
@@ -155,10 +159,11 @@ def _settings(args: argparse.Namespace):  # noqa: ANN202
 
 def _cached(args: argparse.Namespace, settings, files: list[str], compute: Callable[[list[str]], list],  # noqa: ANN001
             on_hit: Callable) -> list:
-    """Results for ``files`` in order: from the persistent cache where an entry still holds (``on_hit(path,
-    data, raw)``; None means "not enough, compute it"), from ``compute(misses)`` for the rest, whose entries
-    are stored for the next run."""
-    from .files import is_notebook, read_bytes, ReadError
+    """Results for ``files`` in order. The cheap decisions are made here, in this process: a persistent-cache
+    entry that still holds (``on_hit(path, data, raw)``; None means "not enough, compute it"), or the
+    prefilter rejecting the text (nothing to report, nothing to fix). Only the rest goes to
+    ``compute(misses)`` (the engine, maybe in worker processes); new entries are stored for the next run."""
+    from .files import FileResult, is_notebook, prefiltered_out, read_bytes, ReadError
 
     cache = None
     if not args.no_cache:
@@ -170,14 +175,20 @@ def _cached(args: argparse.Namespace, settings, files: list[str], compute: Calla
     todo: list[int] = []
     for i, path in enumerate(files):
         res = None
-        if cache is not None and not is_notebook(path):
+        if not is_notebook(path):
             try:
                 data = read_bytes(path)
             except ReadError:
                 data = None  # the worker reports it
-            raw = cache.lookup(path, data) if data is not None else None
+            raw = cache.lookup(path, data) if cache is not None and data is not None else None
             if raw is not None:
                 res = on_hit(path, data, raw)
+            elif data is not None:
+                entry = prefiltered_out(data, settings, with_entry=cache is not None)
+                if entry is not None:
+                    res = FileResult(path)
+                    if cache is not None and entry is not True:
+                        cache.store(path, entry)
         if res is None:
             todo.append(i)
         else:

@@ -258,6 +258,20 @@ def _report(res: FileResult, text: Optional[str], raw: Sequence[Raw], settings: 
     res.records.sort(key=lambda r: (r.cell or 0, r.line, r.col, r.code))
 
 
+def prefiltered_out(data: bytes, settings: Settings, with_entry: bool = True) -> "Entry | bool | None":
+    """For a Python file's bytes that the prefilter rejects: its (empty) cache entry, or True without
+    ``with_entry``. None when the engine is needed, or when the bytes do not decode (the full pass reports
+    that). What the prefilter read of other files is recorded, as in the full pass."""
+    try:
+        text = decode(data).text
+    except ReadError:
+        return None
+    with reads.recording() as deps:
+        if prefilter(text, settings.config):
+            return None
+    return Entry(reads.digest(data), deps, ()) if with_entry else True
+
+
 def check_cached(path: str, settings: Settings, data: bytes, raw: Sequence[Raw]) -> FileResult:
     """``check_file``'s result from findings the cache kept for these bytes."""
     res = FileResult(path)

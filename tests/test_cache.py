@@ -33,9 +33,11 @@ def _options(source: str) -> list[str]:
     return out
 
 
-def _run(capsys, *argv: str) -> tuple[int, str]:
-    code = cli.main(["-j1", *argv] if argv[0] not in ("check", "fix") else [argv[0], "-j1", *argv[1:]])
-    return code, capsys.readouterr().out
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of one in-process CLI run."""
+    code = cli.main([argv[0], "-j1", *argv[1:]])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
 
 
 @pytest.fixture
@@ -74,13 +76,25 @@ def test_warm_fix_equals_cold_on_the_codemod_goldens(tmp_path: Path, capsys) -> 
         assert cold[0] == 1 and "+++" in cold[1]
 
 
+def test_fix_reports_what_is_left_from_the_cache(tmp_path: Path, capsys, no_engine) -> None:
+    # findings without a (safe) fix are listed as left by fix; a warm run must list the same from the cache
+    tree = tmp_path / "t"
+    shutil.copytree(FIXTURES / "machine", tree)
+    argv = ["fix", "--check", "--isolated", "--cache-dir", str(tmp_path / "c"), str(tree)]
+    cold = _run(capsys, *argv)
+    assert "left" in cold[2]
+    warm = _run(capsys, *argv)
+    assert warm == cold == _run(capsys, *argv, "--no-cache")
+
+
 def test_fix_skips_files_the_cache_knows_are_clean(tmp_path: Path, capsys, no_engine) -> None:
     tree = tmp_path / "t"
     shutil.copytree(FIXTURES / "negative", tree)
     argv = ["fix", "--diff", "--isolated", "--cache-dir", str(tmp_path / "c"), str(tree)]
     cold = _run(capsys, *argv)
     no_engine()
-    assert _run(capsys, *argv) == cold == (0, "")
+    assert _run(capsys, *argv) == cold
+    assert cold[:2] == (0, "")
 
 
 def _project(tmp_path: Path) -> Path:
@@ -115,7 +129,7 @@ def test_editing_a_sibling_module_changes_the_dependent_files_findings(tmp_path:
     pkg = _project(tmp_path)
     monkeypatch.chdir(tmp_path)
     argv = ["check", "--format", "json", "pkg"]
-    _, out = _run(capsys, *argv)
+    _, out, _ = _run(capsys, *argv)
     assert _codes(out, "job.py") == ["JS202"]
     assert (tmp_path / cache_mod.DIR_NAME).is_dir()  # next to pyproject.toml
     (pkg / "consts.py").write_text(
@@ -123,8 +137,8 @@ def test_editing_a_sibling_module_changes_the_dependent_files_findings(tmp_path:
         "DONE = (JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED,\n"
         "        JobState.JOB_STATE_EXPIRED, JobState.JOB_STATE_PARTIALLY_SUCCEEDED)\n"
     )
-    _, warm = _run(capsys, *argv)
-    _, cold = _run(capsys, *argv, "--no-cache")
+    _, warm, _ = _run(capsys, *argv)
+    _, cold, _ = _run(capsys, *argv, "--no-cache")
     assert _codes(warm, "job.py") == _codes(cold, "job.py") == []
 
 
@@ -133,13 +147,13 @@ def test_a_module_that_appears_changes_how_an_import_resolves(tmp_path: Path, ca
     (pkg / "consts.py").unlink()
     monkeypatch.chdir(tmp_path)
     argv = ["check", "--format", "json", "pkg/job.py"]
-    _, out = _run(capsys, *argv)
+    _, out, _ = _run(capsys, *argv)
     assert _codes(out, "job.py") == []  # DONE unknown: silent
     (pkg / "consts.py").write_text(
         "from google.cloud.aiplatform_v1 import JobState\n"
         "DONE = (JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED)\n"
     )
-    _, out = _run(capsys, *argv)
+    _, out, _ = _run(capsys, *argv)
     assert _codes(out, "job.py") == ["JS202"]
 
 
@@ -153,7 +167,7 @@ def test_the_configuration_is_part_of_the_key(tmp_path: Path, capsys, monkeypatc
     monkeypatch.chdir(tmp_path)
     plain = _run(capsys, "check", "m.py")
     configured = _run(capsys, "check", "--state-attributes", "current_state", "m.py")
-    assert plain == (0, "")
+    assert plain[:2] == (0, "")
     assert configured[0] == 1 and "JS101" in configured[1]
     assert _run(capsys, "check", "m.py") == plain
     assert len(list((tmp_path / cache_mod.DIR_NAME).glob("*.json"))) == 2

@@ -173,6 +173,16 @@ def test_the_configuration_is_part_of_the_key(tmp_path: Path, capsys, monkeypatc
     assert len(list((tmp_path / cache_mod.DIR_NAME).glob("*.json"))) == 2
 
 
+def test_max_file_size_is_part_of_the_key(tmp_path: Path, capsys, monkeypatch) -> None:
+    _project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    analysed = _run(capsys, "check", "pkg/job.py")
+    assert analysed[0] == 1 and "JS202" in analysed[1]
+    skipped = _run(capsys, "check", "--max-file-size", "20", "pkg/job.py")
+    assert skipped == _run(capsys, "check", "--no-cache", "--max-file-size", "20", "pkg/job.py")
+    assert skipped[0] == 2 and "max-file-size" in skipped[2]
+
+
 def test_cache_folder_layout_and_no_cache(tmp_path: Path, capsys, monkeypatch) -> None:
     pkg = _project(tmp_path)
     monkeypatch.chdir(tmp_path)

@@ -85,7 +85,8 @@ def test_a_crashing_worker_is_one_files_error(tmp_path: Path):
     for i in range(30):
         (tmp_path / f"f{i:02}.py").write_text(BAD)
     (tmp_path / "chain.py").write_text(or_chain(10_000))
-    r = run(["check", "-j", "2", "."], tmp_path, code="import flake8_jobstate.engine as e; e.MAX_DEPTH = 10**9")
+    r = run(["check", "-j", "2", "."], tmp_path, code="import flake8_jobstate.engine as e; e.MAX_DEPTH = 10**9; "
+            "import flake8_jobstate.cli as c; c.PARALLEL_FROM_BYTES = 0")  # a pool even for this little code
     assert r.returncode == 2, r.stderr
     assert r.stderr.splitlines() == ["./chain.py: error: skipped: the analysis crashed (killed by SIGSEGV)"]
     assert sorted(ln.split(":")[0] for ln in r.stdout.splitlines()) == [f"./f{i:02}.py" for i in range(30)]
@@ -127,7 +128,7 @@ def _children(pid: int) -> list[int]:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_workers_end_with_the_main_process(tmp_path: Path):
     for i in range(40):
-        (tmp_path / f"f{i:02}.py").write_text(BAD + "x = 1\n" * 3000)
+        (tmp_path / f"f{i:02}.py").write_text(BAD + "x = 1\n" * 9000)  # 2.2 MB in all: enough for a pool
     env = dict(os.environ)
     proc = subprocess.Popen([sys.executable, "-m", "flake8_jobstate.cli", "fix", "-j", "2", "."], cwd=tmp_path,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)

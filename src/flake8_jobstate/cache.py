@@ -5,8 +5,8 @@ What a result depends on, and so what the cache checks before reusing it:
 * the file's bytes (SHA-256);
 * the tool: its version, a fingerprint of its own source files (an edited or reinstalled package invalidates
   everything), the Python version and the installed libcst;
-* the effective configuration that reaches the engine (``extra-modules``, ``state-attributes``,
-  ``terminal-states``);
+* the effective configuration that reaches the engine (every field of ``Config``: ``extra-modules``,
+  ``state-attributes``, ``terminal-states``, ``max-file-size``...);
 * every other project file the analysis looked at (``reads.py``): sibling modules read for their constants
   (by content) and modules whose absence decided an import (by existence).
 
@@ -23,12 +23,13 @@ that cannot be read or has the wrong shape, and any malformed entry, count as ab
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
 import tempfile
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 from . import __version__, reads
 from .config import Config
@@ -101,11 +102,16 @@ def tool_fingerprint() -> str:
 
 
 def config_fingerprint(config: Config) -> str:
-    return reads.digest(repr((
-        sorted(config.extra_modules.items()),
-        sorted(config.state_attributes.items()),
-        sorted(config.extra_terminal_states),
-    )).encode())
+    """Every field of the engine's configuration (a field added later is covered without a change here)."""
+    parts = []
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if isinstance(value, Mapping):
+            value = sorted(value.items())
+        elif isinstance(value, (set, frozenset)):
+            value = sorted(value)
+        parts.append((f.name, value))
+    return reads.digest(repr(parts).encode())
 
 
 class Cache:

@@ -107,3 +107,41 @@ def test_classes_without_state_words_are_stubbed():
     assert pruned.splitlines()[1] == 'class Model: """'  # one string token holds the class's other lines
     assert pruned.splitlines()[2:7] == [""] * 4 + ['"""']
     assert pruned.splitlines()[7:] == source.splitlines()[7:]
+
+
+def test_positions_narrowed_to_one_method_equal_the_whole_module_provider(monkeypatch):
+    # the findings lie in one (decorated) method of a nested class: positions come from that method alone,
+    # rendered inside its class headers, and must equal the whole-module provider's, columns included
+    from flake8_jobstate import engine
+
+    source = (
+        "from google.cloud.aiplatform_v1 import JobServiceClient, JobState\n"
+        "\n"
+        "class Outer:\n"
+        "    x = 1\n"
+        "\n"
+        "    class Waiter:\n"
+        "        def other(self):\n"
+        "            return 2\n"
+        "\n"
+        "        @staticmethod\n"
+        "        # a comment between decorator and def\n"
+        "        def wait(client: JobServiceClient, name):\n"
+        "            job = client.get_custom_job(name=name)\n"
+        "            if (job.state ==\n"
+        "                    4):\n"
+        "                return job.state == 'JOB_STATE_FAILED'\n"
+    )
+    narrowed = []
+    original = engine._narrow
+
+    def spy(stmt, node, ids):
+        out = original(stmt, node, ids)
+        narrowed.append(out is not None)
+        return out
+
+    monkeypatch.setattr(engine, "_narrow", spy)
+    fast = [(f.line, f.col, f.code) for f in analyze_module(parse(source), tree=ast.parse(source))]
+    full = [(f.line, f.col, f.code) for f in analyze_module(parse(source))]
+    assert fast == full and len(fast) >= 2
+    assert narrowed[:2] == [True, True]  # Outer -> Waiter -> wait

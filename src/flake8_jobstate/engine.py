@@ -12,7 +12,7 @@ import ast
 import logging
 import re
 import sys
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -67,43 +67,68 @@ def _analyze_module(module: cst.Module, config: Config, path: str, rules: Option
     return findings
 
 
-def _top_first_lines(module: cst.Module, tree: ast.AST) -> Optional[list[int]]:
-    """The first line of each top-level libcst statement, read off the ``ast`` (None when they disagree)."""
-    body = getattr(tree, "body", None)
-    if not isinstance(tree, ast.Module) or body is None:
+_COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.While, ast.Try, ast.With,
+             ast.AsyncFor, ast.AsyncWith)
+
+
+def _first_lines(stmts: Sequence[cst.BaseStatement], body: Optional[list]) -> Optional[list[tuple[int, Optional[ast.stmt]]]]:
+    """For each libcst statement of a block, its first line read off the ``ast`` of the same block, and the
+    ``ast`` node of a compound statement (None when the two disagree)."""
+    if body is None:
         return None
-    out: list[int] = []
+    out: list[tuple[int, Optional[ast.stmt]]] = []
     j = 0
-    for stmt in module.body:
+    for stmt in stmts:
         if j >= len(body):
             return None
         if isinstance(stmt, cst.SimpleStatementLine):
-            if isinstance(body[j], (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.While,
-                                    ast.Try, ast.With, ast.AsyncFor, ast.AsyncWith)):
+            if isinstance(body[j], _COMPOUND):
                 return None
-            out.append(body[j].lineno)
+            out.append((body[j].lineno, None))
             j += len(stmt.body)
         else:
             a = body[j]
             if isinstance(stmt, cst.FunctionDef) != isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)) or \
                     isinstance(stmt, cst.ClassDef) != isinstance(a, ast.ClassDef):
                 return None
-            out.append(min([d.lineno for d in getattr(a, "decorator_list", [])] + [a.lineno]))
+            out.append((min([d.lineno for d in getattr(a, "decorator_list", [])] + [a.lineno]), a))
             j += 1
     return out if j == len(body) else None
 
 
+def _narrow(stmt: cst.BaseStatement, node: Optional[ast.stmt], ids: set[int]):  # noqa: ANN202
+    """When every node of ``ids`` lies in one statement of the class or function ``stmt``'s body (and the body
+    lines up with the ``ast`` ``node``): (that statement, its first line, its ``ast`` node, a function putting
+    a statement back into ``stmt`` as its only child). Else None."""
+    if not isinstance(stmt, (cst.ClassDef, cst.FunctionDef)) or not isinstance(stmt.body, cst.IndentedBlock) or \
+            not isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    lines = _first_lines(stmt.body.body, node.body)
+    if lines is None:
+        return None
+    for k, child in enumerate(stmt.body.body):
+        inside = _ids_within(child, ids)
+        if inside:
+            if len(inside) != len(ids):
+                return None  # spread over several statements
+            block = stmt.body
+            return child, lines[k][0], lines[k][1], lambda s: stmt.with_changes(body=block.with_changes(body=[s]))
+    return None
+
+
 def _locate(module: cst.Module, findings: list[Finding], tree: Optional[ast.AST]) -> bool:
-    """Positions from libcst's PositionProvider run over only the top-level statements holding findings.
+    """Positions from libcst's PositionProvider run over only the statements holding findings.
 
     The whole-module provider costs a codegen of every node; a file with one finding in a 4,000-line module
-    pays for one statement instead. Line offsets come from the ``ast``; columns are exact because top-level
-    statements start at column 0. False (and nothing set) when anything does not line up.
+    pays for one statement instead: the top-level statement holding the findings or, when they all lie in one
+    method of a class (one statement of a function...), that innermost statement, rendered inside its
+    enclosing class and function headers only (so its indentation, and every column, is the original). Line
+    offsets come from the ``ast``. False (and nothing set) when anything does not line up.
     """
-    if tree is None:
+    if not isinstance(tree, ast.Module):
         return False
-    first_lines = _top_first_lines(module, tree)
-    if first_lines is None:
+    top = _first_lines(module.body, tree.body)
+    if top is None:
         return False
     wanted: dict[int, list[Finding]] = {}
     for f in findings:
@@ -120,11 +145,23 @@ def _locate(module: cst.Module, findings: list[Finding], tree: Optional[ast.AST]
         return False
     for i, group in groups.items():
         stmt = module.body[i]
-        sub = module.with_changes(body=[stmt], header=(), footer=())
+        first, node = top[i]
+        wraps: list = []
+        ids = {id(f.node) for f in group}
+        narrowed = _narrow(stmt, node, ids)
+        while narrowed is not None:
+            child, first, node, wrap = narrowed
+            wraps.append(wrap)
+            stmt = child
+            narrowed = _narrow(stmt, node, ids)
+        outer = stmt
+        for wrap in reversed(wraps):
+            outer = wrap(outer)
+        sub = module.with_changes(body=[outer], header=(), footer=())
         positions = MetadataWrapper(sub, unsafe_skip_copy=True).resolve(PositionProvider)
         decorators = getattr(stmt, "decorators", ())
         anchor = decorators[0] if decorators else stmt
-        offset = first_lines[i] - positions[anchor].start.line
+        offset = first - positions[anchor].start.line
         for f in group:
             pos = positions[f.node]
             f.line, f.col = pos.start.line + offset, pos.start.column

@@ -535,49 +535,30 @@ class CommandFactory:
         title = f"flake8 + JS plugin overhead{suffix}"
         return Comparison(pair_id, "overhead", title, self.tree, candidate, reference, notes)
 
-    def check(self) -> Comparison:
-        """flake8-jobstate check vs ruff E,F,W."""
+    def check(self, cache_root: Path | None = None) -> Comparison:
+        """flake8-jobstate check vs ruff E,F,W: cold (both without a cache) or, with ``cache_root``, warm (both
+        caches filled by an unmeasured first run). The caches live outside the tree's copy (``--cache-dir``),
+        so the copy stays byte-identical."""
         tools = self.tools
+        warm = cache_root is not None
         notes: list[str] = []
         candidate = reference = None
         if tools.cli is None or tools.check_note:
             notes.append(tools.check_note or f"{CLI_NAME} not found")
         else:
-            candidate = self.make(
-                "check", f"{CLI_NAME} check --no-cache", "candidate", [tools.cli, "check", "--no-cache"]
-            )
+            flags = ["--cache-dir", str(cache_root / f"{self.tree.key}-jobstate")] if warm else ["--no-cache"]
+            label = f"{CLI_NAME} check " + ("(warm cache)" if warm else "--no-cache")
+            candidate = self.make("check-warm" if warm else "check", label, "candidate",
+                                  [tools.cli, "check", *flags], prime=warm)
         if tools.ruff is None:
             notes.append("ruff executable not found")
         else:
-            reference = self.make("ruff", "ruff check E,F,W", "reference", [tools.ruff, *RUFF_ARGS])
-        title = f"{CLI_NAME} check vs ruff (cold)"
-        return Comparison("check", "slowdown", title, self.tree, candidate, reference, tuple(notes))
-
-    def check_warm(self, cache_root: Path) -> Comparison:
-        """flake8-jobstate check vs ruff E,F,W, both with their cache filled by an unmeasured first run.
-
-        The caches live outside the tree's copy (``--cache-dir``), so the copy stays byte-identical."""
-        tools = self.tools
-        notes: list[str] = []
-        candidate = reference = None
-        if tools.cli is None or tools.check_note:
-            notes.append(tools.check_note or f"{CLI_NAME} not found")
-        else:
-            jobstate_cache = str(cache_root / f"{self.tree.key}-jobstate")
-            candidate = self.make(
-                "check-warm", f"{CLI_NAME} check (warm cache)", "candidate",
-                [tools.cli, "check", "--cache-dir", jobstate_cache], prime=True,
-            )  # fmt: skip
-        if tools.ruff is None:
-            notes.append("ruff executable not found")
-        else:
-            ruff_args = [a for a in RUFF_ARGS if a != "--no-cache"]
-            reference = self.make(
-                "ruff-warm", "ruff check E,F,W (warm cache)", "reference",
-                [tools.ruff, *ruff_args, "--cache-dir", str(cache_root / f"{self.tree.key}-ruff")], prime=True,
-            )  # fmt: skip
-        title = f"{CLI_NAME} check vs ruff (warm caches)"
-        return Comparison("check-warm", "slowdown", title, self.tree, candidate, reference, tuple(notes))
+            ruff_args = [a for a in RUFF_ARGS if a != "--no-cache"] + ["--cache-dir", str(cache_root / f"{self.tree.key}-ruff")] if warm else list(RUFF_ARGS)
+            reference = self.make("ruff-warm" if warm else "ruff", "ruff check E,F,W" + (" (warm cache)" if warm else ""),
+                                  "reference", [tools.ruff, *ruff_args], prime=warm)
+        title = f"{CLI_NAME} check vs ruff " + ("(warm caches)" if warm else "(cold)")
+        return Comparison("check-warm" if warm else "check", "slowdown", title, self.tree, candidate, reference,
+                          tuple(notes))
 
     def fix(self) -> Comparison:
         """flake8-jobstate fix --diff vs libcst.tool running the same codemod class."""
@@ -619,7 +600,7 @@ def build_comparisons(
             elif pair_id == "check":
                 comparisons.append(factory.check())
             elif pair_id == "check-warm":
-                comparisons.append(factory.check_warm(cache_root))
+                comparisons.append(factory.check(cache_root))
             elif pair_id == "fix":
                 comparisons.append(factory.fix())
     return comparisons

@@ -204,8 +204,9 @@ def test_select_and_ignore(tmp_path: Path):
     assert codes("--ignore", "JS101") == ["JS102"]
     assert codes("--select", "JS101", "--ignore", "JS1") == ["JS101"]  # the longer prefix wins
     assert codes("--select", "JS1", "--ignore", "JS1") == []  # a tie ignores
-    assert codes("--select", "E,W") == []
-    assert run(["check", "--select", "E", "bad.py"], tmp_path).returncode == 0
+    # a code no rule has is a mistake (a typo must not switch the tool off), not an empty selection
+    r = run(["check", "--select", "E,W", "bad.py"], tmp_path)
+    assert r.returncode == 2 and "--select: unknown rule codes E, W" in r.stderr
 
 
 NOQA = """\
@@ -428,7 +429,7 @@ def test_errors_do_not_stop_other_files(tmp_path: Path):
     assert r.returncode == 2
     assert "./bad.py:4:17: JS101" in r.stdout
     err = r.stderr.splitlines()
-    assert any(ln.startswith("./latin_no_cookie.py: error: cannot decode as utf-8") for ln in err), err
+    assert any(ln.startswith("./latin_no_cookie.py: error: skipped: cannot decode as utf-8") for ln in err), err
     assert any(ln.startswith("./syntax.py: error: cannot parse") for ln in err), err
     assert any(ln.startswith("./dangling.py: error: no such file") for ln in err), err
     assert len(err) == 3

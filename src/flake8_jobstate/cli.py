@@ -234,8 +234,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         out_text = "".join(line + "\n" for line in formats.text_lines(results))
     if args.output_file:
-        with open(args.output_file, "w", encoding="utf-8") as fh:
-            fh.write(out_text)
+        try:
+            with open(args.output_file, "w", encoding="utf-8") as fh:
+                fh.write(out_text)
+        except OSError as e:
+            raise UsageError(f"--output-file: cannot write {args.output_file}: {e.strerror or e}") from None
     else:
         sys.stdout.write(out_text)
         sys.stdout.flush()
@@ -300,6 +303,24 @@ def cmd_fix(args: argparse.Namespace) -> int:
     return 1 if changed else 0
 
 
+def _validate(args: argparse.Namespace) -> None:
+    """Combinations argparse cannot check; each mistake is one UsageError naming the flag."""
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    paths = args.paths or ["."]
+    if args.stdin_filename is not None and "-" not in paths:
+        raise UsageError("--stdin-filename names the text read from stdin: give '-' as the path")
+    out = getattr(args, "output_file", None)
+    if out is not None:
+        folder = os.path.dirname(os.path.abspath(out))
+        if os.path.isdir(out):
+            raise UsageError(f"--output-file: {out} is a directory")
+        if not os.path.isdir(folder):
+            raise UsageError(f"--output-file: cannot write {out}: no such directory {folder}")
+        if not os.access(folder, os.W_OK) or (os.path.exists(out) and not os.access(out, os.W_OK)):
+            raise UsageError(f"--output-file: cannot write {out}: permission denied")
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     from .config import ConfigError
 
@@ -308,8 +329,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args = parser.parse_args(argv)
         if args.command is None:
             raise UsageError(f"a command is required: check or fix (see '{PROG} --help')")
-        if args.jobs is not None and args.jobs < 1:
-            raise UsageError("--jobs must be at least 1")
+        _validate(args)
         return cmd_check(args) if args.command == "check" else cmd_fix(args)
     except UsageError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)

@@ -50,12 +50,30 @@ _ENUM_ALIASES = {
 }
 
 
-def _split(values: str | Iterable[str] | None) -> list[str]:
+def split_values(values: object, what: str) -> list[str]:
+    """A comma/newline separated string or a list of strings -> the stripped, non-empty items; ConfigError
+    (naming ``what``) on any other type."""
     if values is None:
         return []
     if isinstance(values, str):
         values = values.replace("\n", ",").split(",")
-    return [v.strip() for v in values if v and v.strip()]
+    elif not isinstance(values, (list, tuple)):
+        raise ConfigError(f"{what}: expected a string or a list of strings, got {type(values).__name__} {values!r}")
+    out = []
+    for v in values:
+        if not isinstance(v, str):
+            raise ConfigError(f"{what}: expected strings, got {type(v).__name__} {v!r}")
+        if v.strip():
+            out.append(v.strip())
+    return out
+
+
+OPTION_NAMES = {
+    "extra_modules": "jobstate-extra-modules",
+    "state_attributes": "jobstate-state-attributes",
+    "terminal_states": "jobstate-terminal-states",
+    "max_file_size": "jobstate-max-file-size",
+}
 
 
 def build_config(
@@ -63,51 +81,61 @@ def build_config(
     state_attributes: str | Iterable[str] | None = None,
     terminal_states: str | Iterable[str] | None = None,
     max_file_size: str | int | None = None,
+    names: Mapping[str, str] = OPTION_NAMES,
 ) -> Config:
-    """Parse the option strings (comma or newline separated) into a Config; ConfigError on nonsense."""
+    """Parse the option strings (comma or newline separated) into a Config; ConfigError on nonsense, its
+    message starting with the option's name in ``names`` (a flag, or a config file and key)."""
     modules: dict[str, str] = {}
-    for item in _split(extra_modules):
+    what = names["extra_modules"]
+    for item in split_values(extra_modules, what):
         mod, _, version = item.partition("=")
         version = version.strip() or "v1"
         if version not in ("v1", "v1beta1"):
-            raise ConfigError(f"jobstate-extra-modules: {item!r}: version must be v1 or v1beta1")
+            raise ConfigError(f"{what}: {item!r}: version must be v1 or v1beta1")
         if not mod.strip().replace(".", "").replace("_", "").isalnum():
-            raise ConfigError(f"jobstate-extra-modules: {item!r} is not a dotted module path")
+            raise ConfigError(f"{what}: {item!r} is not a dotted module path")
         modules[mod.strip()] = version
     attrs: dict[str, str] = {}
-    for item in _split(state_attributes):
+    what = names["state_attributes"]
+    for item in split_values(state_attributes, what):
         name, _, enum = item.partition("=")
         key = _ENUM_ALIASES.get((enum.strip() or "JobState").lower())
         if key is None:
             raise ConfigError(
-                f"jobstate-state-attributes: {item!r}: enum must be JobState, PipelineState, v1beta1.JobState"
+                f"{what}: {item!r}: enum must be JobState, PipelineState, v1beta1.JobState"
                 " or v1beta1.PipelineState"
             )
         if not name.strip().isidentifier():
-            raise ConfigError(f"jobstate-state-attributes: {item!r} is not an attribute name")
+            raise ConfigError(f"{what}: {item!r} is not an attribute name")
         attrs[name.strip()] = key
     terminal: set[str] = set()
-    for item in _split(terminal_states):
+    what = names["terminal_states"]
+    allowed = ", ".join(sorted(model.WAIT_END_SHORT))
+    for item in split_values(terminal_states, what):
         member = model.V1_JOB.full(item.upper())  # any known prefix (JOB_STATE_, PIPELINE_STATE_) or none
         if member is None:
-            raise ConfigError(f"jobstate-terminal-states: {item!r} is not a JobState member")
-        terminal.add(model.V1_JOB.short(member))
+            raise ConfigError(f"{what}: {item!r} is not a JobState member (states that can end a job: {allowed})")
+        short = model.V1_JOB.short(member)
+        if short not in model.WAIT_END_SHORT:
+            raise ConfigError(f"{what}: {item!r} cannot end a job (it is {model.why_not_wait_end(short)}); "
+                              f"states that can: {allowed}")
+        terminal.add(short)
     return Config(extra_modules=modules, state_attributes=attrs, extra_terminal_states=frozenset(terminal),
-                  max_file_size=parse_size(max_file_size))
+                  max_file_size=parse_size(max_file_size, names["max_file_size"]))
 
 
-def parse_size(value: str | int | None) -> int:
+def parse_size(value: str | int | None, what: str = "max-file-size") -> int:
     """``max-file-size``: characters, as an integer (0: no limit); None or "" gives the default."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return DEFAULT_MAX_FILE_SIZE
     if isinstance(value, bool):
-        raise ConfigError(f"max-file-size: {value!r} is not a number of characters")
+        raise ConfigError(f"{what}: {value!r} is not a number of characters")
     try:
         size = int(str(value).strip().replace("_", ""))
     except ValueError:
-        raise ConfigError(f"max-file-size: {value!r} is not a number of characters") from None
+        raise ConfigError(f"{what}: {value!r} is not a number of characters") from None
     if size < 0:
-        raise ConfigError(f"max-file-size: {value!r} must be 0 (no limit) or more")
+        raise ConfigError(f"{what}: {value!r} must be 0 (no limit) or more")
     return size
 
 

@@ -152,6 +152,22 @@ class ReadError(Exception):
     pass
 
 
+class Undecodable(ReadError):
+    """Not text in its declared (PEP 263) or default (UTF-8) encoding: Python cannot import it either. Both
+    front ends skip such a file with the same reason (``undecodable``)."""
+
+
+def undecodable(data: bytes) -> Optional[str]:
+    """Why ``data`` cannot be decoded as Python source, or None when it can."""
+    try:
+        decode(data)
+    except Undecodable as e:
+        return str(e)
+    except ReadError:
+        return None
+    return None
+
+
 def read_bytes(path: str, stdin: Optional[bytes] = None) -> bytes:
     if stdin is not None:
         return stdin
@@ -190,7 +206,7 @@ def decode(data: bytes) -> Decoded:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as u:
-            raise ReadError(
+            raise Undecodable(
                 f"cannot decode as utf-8: {u.reason} at byte {u.start} (and no PEP 263 coding cookie)"
             ) from None
         raise ReadError(_first_line(str(e))) from None
@@ -200,9 +216,9 @@ def decode(data: bytes) -> Decoded:
     try:
         text = body.decode(codec)
     except UnicodeDecodeError as e:
-        raise ReadError(f"cannot decode as {codec}: {e.reason} at byte {e.start + (3 if bom else 0)}") from None
+        raise Undecodable(f"cannot decode as {codec}: {e.reason} at byte {e.start + (3 if bom else 0)}") from None
     except LookupError:
-        raise ReadError(f"unknown encoding {codec!r}") from None
+        raise Undecodable(f"unknown encoding {codec!r}") from None
     return Decoded(text, codec, bom)
 
 
@@ -291,6 +307,8 @@ def check_file(path: str, settings: Settings, display: Optional[str] = None, std
             _check_notebook(data, settings, shown, res)
         else:
             _check_python(data, settings, shown, res)
+    except Undecodable as e:
+        res.errors.append(f"skipped: {e}")
     except ReadError as e:
         res.errors.append(str(e))
     except NotebookError as e:
@@ -373,6 +391,8 @@ def fix_file(
                 atomic_write(path, new_data, original=data)
                 if links > 1:
                     res.warnings.append("had hard links: the fixed file is a new file, its other names keep the old content")
+    except Undecodable as e:
+        res.errors.append(f"skipped: {e}")
     except ReadError as e:
         res.errors.append(str(e))
     except NotebookError as e:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import sys
 from typing import Any, ClassVar, Iterator, Sequence
 
 from . import __version__
@@ -60,6 +61,8 @@ class Plugin:
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         source = "".join(self.lines)
+        if not source.isascii() and self._skipped(source):
+            return
         if not prefilter(source, self.config):
             return
         try:
@@ -77,3 +80,24 @@ class Plugin:
             return
         for f in findings:
             yield f.line, f.col, f.text, type(self)
+
+    def _skipped(self, source: str) -> bool:
+        """flake8 reads a file that is not valid UTF-8 (and has no coding cookie) as latin-1 and analyses it;
+        Python cannot import it, and ``flake8-jobstate check`` skips it. Skip it here too, with the same
+        message on stderr. Only a text flake8 may have read that way (non-ASCII, every character latin-1) is
+        read again from disk."""
+        if self.filename in ("stdin", "-") or not all(ch <= "\xff" for ch in source):
+            return False
+        from .files import undecodable
+
+        try:
+            with open(self.filename, "rb") as fh:
+                reason = undecodable(fh.read())
+        except OSError:
+            return False
+        if reason is None:
+            return False
+        message = f"flake8-jobstate: {self.filename}: skipped: {reason}"
+        LOG.warning(message)
+        print(message, file=sys.stderr)
+        return True

@@ -338,6 +338,15 @@ TERMINAL_SHORT: dict[str, frozenset[str]] = {
 ACTIVE_SHORT: frozenset[str] = frozenset({"QUEUED", "PENDING", "RUNNING", "CANCELLING", "UPDATING"})
 """States in which the job is alive and will still change (for PipelineState: those of its members)."""
 
+WAIT_END_SHORT: frozenset[str] = frozenset(TERMINAL_SHORT["job"] | {"PAUSED"})
+"""States a wait may stop on (``--jobstate-terminal-states`` accepts these): the terminal states, and PAUSED,
+where the job stops without ending (it resumes to QUEUED). Active states and UNSPECIFIED cannot end a job."""
+
+
+def why_not_wait_end(short: str) -> str:
+    return "an active state: the job is still alive" if short in ACTIVE_SHORT else "not a state a job ends in"
+
+
 # Allowed successors, by short name. A state absent as a key may move to any non-special state.
 _CANCELLING_TO = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
 

@@ -21,7 +21,7 @@ import tokenize
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-from .config import DEFAULT, Config, ConfigError, build_config
+from .config import DEFAULT, OPTION_NAMES, Config, ConfigError, build_config, split_values
 
 TABLE = "flake8-jobstate"
 
@@ -94,30 +94,25 @@ class Settings:
 
 
 def split_codes(value: Any, what: str) -> tuple[str, ...]:
-    """``"JS1, JS201"`` or ``["JS1", "JS201"]`` -> ("JS1", "JS201"); ConfigError on a malformed code."""
+    """``"JS1, JS201"`` or ``["JS1", "JS201"]`` -> ("JS1", "JS201"); ConfigError (naming ``what`` and the
+    codes) on a malformed code or on a code or prefix no rule has: a typo must not switch the tool off."""
     items = _split(value, what)
     for item in items:
         if not re.fullmatch(r"[A-Z]{1,3}[0-9]{0,3}", item):
             raise ConfigError(f"{what}: {item!r} is not an error code or prefix (like JS1 or JS101)")
+    if any(item not in ("J", "JS") for item in items):
+        from .rules import iter_rules  # only when codes are named: the registry imports the rules
+
+        known = [r.code for r in iter_rules()]
+        unknown = [item for item in items if not any(code.startswith(item) for code in known)]
+        if unknown:
+            raise ConfigError(f"{what}: unknown rule code{'s' * (len(unknown) > 1)} {', '.join(unknown)} "
+                              f"(known: {', '.join(known)})")
     return tuple(items)
 
 
 def _split(value: Any, what: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        parts: Iterable[Any] = re.split(r"[,\s]+", value)
-    elif isinstance(value, (list, tuple)):
-        parts = value
-    else:
-        raise ConfigError(f"{what}: expected a string or a list of strings, got {type(value).__name__}")
-    out = []
-    for p in parts:
-        if not isinstance(p, str):
-            raise ConfigError(f"{what}: expected strings, got {p!r}")
-        if p.strip():
-            out.append(p.strip())
-    return out
+    return split_values(value, what)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -223,25 +218,34 @@ def build_settings(
         v = options.get(name)
         return v if v is not None else file_values.get(name)
 
+    def flag(name: str) -> str:
+        return "--" + name.replace("_", "-")
+
+    def key(name: str) -> str:  # a value of the config file: the file and the key
+        return f"{config_file}: [tool.{TABLE}] {name.replace('_', '-')}"
+
+    def origin(name: str) -> str:
+        return flag(name) if options.get(name) is not None else key(name)
+
     config = build_config(pick("extra_modules"), pick("state_attributes"), pick("terminal_states"),
-                          pick("max_file_size"))
-    select = split_codes(pick("select"), "select") or ("JS",)
-    ignore = split_codes(pick("ignore"), "ignore")
-    ignore += split_codes(file_values.get("extend_ignore"), "extend-ignore")
-    ignore += split_codes(options.get("extend_ignore"), "extend-ignore")
+                          pick("max_file_size"), names={n: origin(n) for n in OPTION_NAMES})
+    select = split_codes(pick("select"), origin("select")) or ("JS",)
+    ignore = split_codes(pick("ignore"), origin("ignore"))
+    ignore += split_codes(file_values.get("extend_ignore"), key("extend_ignore"))
+    ignore += split_codes(options.get("extend_ignore"), flag("extend_ignore"))
     exclude_value = pick("exclude")
-    exclude = tuple(_split(exclude_value, "exclude")) if exclude_value is not None else DEFAULT_EXCLUDE
-    exclude += tuple(_split(file_values.get("extend_exclude"), "extend-exclude"))
-    exclude += tuple(_split(options.get("extend_exclude"), "extend-exclude"))
+    exclude = tuple(_split(exclude_value, origin("exclude"))) if exclude_value is not None else DEFAULT_EXCLUDE
+    exclude += tuple(_split(file_values.get("extend_exclude"), key("extend_exclude")))
+    exclude += tuple(_split(options.get("extend_exclude"), flag("extend_exclude")))
     unsafe = options.get("unsafe_fixes")
     if unsafe is None:
         unsafe = file_values.get("unsafe_fixes", False)
     if not isinstance(unsafe, bool):
-        raise ConfigError("unsafe-fixes: expected true or false")
+        raise ConfigError(f"{key('unsafe_fixes')}: expected true or false, got {unsafe!r}")
     cache_dir = file_values.get("cache_dir")
     if cache_dir is not None:
         if not isinstance(cache_dir, str) or not cache_dir.strip():
-            raise ConfigError("cache-dir: expected a folder name")
+            raise ConfigError(f"{key('cache_dir')}: expected a folder name, got {cache_dir!r}")
         cache_dir = os.path.join(root, os.path.expanduser(cache_dir))
     return Settings(
         config=config,

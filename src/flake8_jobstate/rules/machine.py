@@ -577,21 +577,18 @@ class IncompleteStateSet(Rule):
 
     def _predicates(self, ctx: "Context", a: Analysis, extra: tuple[str, ...]) -> Iterator[Finding]:
         """``def is_done(self): return self.state in {...}``: a done-predicate inherits its set's hole."""
-        fns = {id(fn): fn for fn in ctx.sites(cst.FunctionDef) if name_kind(fn.name.value) == "terminal"}
-        if not fns:
-            return
-        for ret in ctx.sites(cst.Return):
-            fscope = a.resolver.scope_for(ret).function()
-            fn = fns.get(id(fscope.node)) if fscope is not None else None
-            comp = ret.value
-            if fn is None or not isinstance(comp, cst.Comparison) or len(comp.comparisons) != 1:
+        for fn in ctx.sites(cst.FunctionDef):
+            if name_kind(fn.name.value) != "terminal":
+                continue
+            comp = _sole_return(fn)
+            if not isinstance(comp, cst.Comparison) or len(comp.comparisons) != 1:
                 continue
             if not isinstance(comp.comparisons[0].operator, cst.In):
                 continue
             coll = comp.comparisons[0].comparator
             d = dotted(coll)
-            if d is not None and name_kind(d.rsplit(".", 1)[-1]) is not None:
-                continue  # a named set that says what it is: judged where it is defined
+            if d is not None and set(name_words(d.rsplit(".", 1)[-1])) & (_TERMINAL_WORDS | _ACTIVE_WORDS | _QUALIFIERS):
+                continue  # a named set that says what it is: judged where it is defined, or a deliberate subset
             c = a.consts.consts(coll)
             if c is None:
                 continue
@@ -613,6 +610,24 @@ class IncompleteStateSet(Rule):
             if problem is not None:
                 yield self.report(comp, name=f"{fn.name.value}()", problem=problem,
                                   hint="test membership in exactly the terminal states")
+
+
+def _sole_return(fn: cst.FunctionDef) -> Optional[cst.BaseExpression]:
+    """The value of a function's one ``return`` when it ends a straight body (assignments and calls before it,
+    no branch, loop or ``raise`` that could end the predicate another way)."""
+    stmts: list[cst.CSTNode] = []
+    for st in body_of(fn.body):
+        if isinstance(st, cst.BaseSmallStatement):  # ``def is_done(s): return ...`` on one line
+            stmts.append(st)
+        elif isinstance(st, cst.SimpleStatementLine):
+            stmts.extend(st.body)
+        else:
+            return None
+    if not stmts or not isinstance(stmts[-1], cst.Return):
+        return None
+    if not all(isinstance(small, (cst.Expr, cst.Assign, cst.AnnAssign)) for small in stmts[:-1]):
+        return None
+    return stmts[-1].value
 
 
 def _set_problem(cls: EnumClass, kind: str, names: frozenset[str], extra: tuple[str, ...]) -> Optional[str]:
@@ -1001,6 +1016,16 @@ class _MapLookups:
                 s = a.subject(m.subject)
                 if s is not None:
                     self._tested.setdefault(id(self._owner(m)), set()).add(s.key)
+            # ``for state in TERMINAL: m[state]``: the loop variable takes only the iterated states
+            for loop in a.ctx.sites(cst.For):
+                names = self._tested.setdefault(id(self._owner(loop)), set())
+                stack: list[cst.CSTNode] = [loop.target]
+                while stack:
+                    t = stack.pop()
+                    if isinstance(t, cst.Name):
+                        names.add(t.value)
+                    elif isinstance(t, (cst.Tuple, cst.List)):
+                        stack.extend(el.value for el in t.elements)
         return self._tested.get(id(owner), set())
 
     def _owner(self, node: cst.CSTNode) -> cst.CSTNode:

@@ -326,3 +326,9 @@ def test_js206_genai_str_state_matches_str_keys():
     genai = pytest.importorskip("google.genai.types")
     for m in genai.JobState:
         assert {m.value: 1}[m] == 1
+
+
+def test_js206_twin_keys_never_match():
+    v1, beta = reach(model.V1_JOB.qualname), reach(model.V1BETA1_JOB.qualname)
+    with pytest.raises(KeyError):
+        {v1.JOB_STATE_SUCCEEDED: 1}[beta.JOB_STATE_SUCCEEDED]

@@ -968,6 +968,8 @@ class _MapLookups:
                 k_cls, m = next(iter(c.items))
                 if mode == "name" or not compatible(classes, k_cls):
                     return None
+                if mode == "state" and len(classes) == 1 and k_cls not in classes:
+                    return None  # a v1 key never equals a v1beta1 state: every lookup fails (JS105's cause)
                 if mode == "int" and k_cls.kind != model.PROTO:
                     return None
                 covered.add(m)

@@ -422,7 +422,7 @@ def discover_tools(codemod: str) -> Toolchain:
         if plugin
         else (
             f"flake8 plugin entry point `{PLUGIN_ENTRY_POINT}` is not installed "
-            "(pip install -e /work/main); plugin rows skipped"
+            "(pip install -e . from the repository root); plugin rows skipped"
         ),
         check_note=subcommand_note(cli, "check", None),
         fix_note=subcommand_note(cli, "fix", "--diff"),

@@ -161,3 +161,97 @@ def test_undecodable_file_skipped_alike_by_cli_and_flake8(tmp_path: Path):
     f8 = subprocess.run([sys.executable, "-m", "flake8", "--select", "JS", "latin.py"], cwd=tmp_path,
                         capture_output=True, text=True)
     assert f8.returncode == 1 and f8.stderr == ""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 5. help and docs
+
+
+def test_help_lists_syntax_formats_exit_codes_and_rule_docs(tmp_path: Path):
+    for cmd in ("check", "fix"):
+        text = " ".join(run([cmd, "--help"], tmp_path).stdout.split())
+        for want in ("--extra-modules MODULE[=v1beta1],...", "--state-attributes NAME[=ENUM],...",
+                     "--terminal-states STATE,...", "exit codes: 0", "2 usage, configuration", "docs/rules.md",
+                     "flake8-jobstate rule CODE"):
+            assert want in text, (cmd, want)
+    text = " ".join(run(["check", "--help"], tmp_path).stdout.split())
+    assert "--format {text,json,sarif,github}" in text and "sarif: SARIF 2.1.0" in text
+    assert "docs/rules.md" in run(["--help"], tmp_path).stdout
+
+
+def test_rule_command_prints_the_rule_page(tmp_path: Path):
+    from flake8_jobstate.docs import rule_page, rules_md
+    from flake8_jobstate.rules import iter_rules
+
+    rules = {r.code: r for r in iter_rules()}
+    r = run(["rule", "JS202"], tmp_path)
+    assert r.returncode == 0
+    assert r.stdout == "\n".join(rule_page(rules["JS202"])).rstrip() + "\n"
+    assert r.stdout.startswith("## JS202 wait-loop-misses-terminal-state\n") and r.stdout in rules_md()
+    assert run(["rule", "--all"], tmp_path).stdout.count("\n## JS") == len(rules) - 1
+    bad = run(["rule", "JS999"], tmp_path)
+    assert bad.returncode == 2 and "JS999" in bad.stderr
+
+
+def test_facts_doc_is_fresh():
+    from flake8_jobstate.facts_doc import DEFAULT_PATH, render
+
+    assert DEFAULT_PATH.read_text(encoding="utf-8") == render(), "run python -m flake8_jobstate.facts_doc"
+
+
+def test_no_file_refers_outside_the_repository():
+    import subprocess
+
+    from expectations import ROOT
+
+    for needle in ("shared/", "/work/", "briefs/"):
+        out = subprocess.run(["git", "grep", "-n", "-I", needle, "--", ".", ":!tests/test_trust.py"], cwd=ROOT,
+                             capture_output=True, text=True).stdout
+        assert out == "", out
+
+
+def test_readme_after_example_is_clean():
+    import re
+
+    from expectations import ROOT
+    from flake8_jobstate.engine import analyze_source
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    after = re.findall(r"```python\n(.*?)```", readme, re.S)[1]
+    assert "import" in after and "while" in after
+    assert [f.text for f in analyze_source(after)] == []
+
+
+def test_precommit_snippets_work_when_copied():
+    import re
+
+    yaml = __import__("pytest").importorskip("yaml")
+    from expectations import ROOT
+
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    for doc in ("README.md", "docs/usage.md"):
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        assert "OWNER" not in text and "rev: v0" not in text, doc
+        for block in re.findall(r"```yaml\n(.*?)```", text, re.S):
+            if "repos:" not in block:
+                continue
+            for repo in yaml.safe_load(block)["repos"]:
+                if repo["repo"] == "local":
+                    for h in repo["hooks"]:
+                        assert h["entry"] == hooks[h["id"]]["entry"] and h["language"] == "system"
+                elif "flake8-jobstate" in repo["repo"]:
+                    assert re.fullmatch(r"[0-9a-f]{40}", repo["rev"]), repo["rev"]  # a commit SHA, not a tag
+                    assert {h["id"] for h in repo["hooks"]} <= set(hooks)
+
+
+def test_sarif_notebook_results_carry_cell_and_line(tmp_path: Path):
+    """docs/usage.md: the cell and the position within it are in the message (`cell_3:2:17: ...`)."""
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                     "source": ["from google.cloud.aiplatform_v1 import JobServiceClient\n",
+                                "job = JobServiceClient().get_custom_job(name='n')\n", "ok = job.state == 4\n"]}],
+          "metadata": {"kernelspec": {"language": "python", "name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}
+    write(tmp_path / "nb.ipynb", json.dumps(nb, indent=1))
+    doc = json.loads(run(["check", "--format", "sarif", "nb.ipynb"], tmp_path).stdout)
+    (res,) = doc["runs"][0]["results"]
+    assert res["message"]["text"].startswith("cell_1:3:19: raw int 4")
+    assert res["properties"]["cell"] == 1 and res["properties"]["lineInCell"] == 3

@@ -98,7 +98,7 @@ def test_sdk_resource_classes(path, kind):
     ann = getattr(getattr(prop, "fget", None), "__annotations__", {}).get("return")
     if ".preview." in path:
         # preview.jobs.CustomJob annotates the v1 enum but returns v1beta1 values: the runtime fact was
-        # measured with mocked resources (shared/reference/jobstate_truth.json, sdk_state_return_types).
+        # measured with mocked resources (see docs/facts.md, which objects carry which enum).
         return
     for arg in getattr(ann, "__args__", None) or (ann,):  # Optional[PipelineState] -> PipelineState
         if arg is not None and arg is not type(None) and not isinstance(arg, str):

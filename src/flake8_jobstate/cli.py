@@ -31,46 +31,103 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
+RULE_DOCS = "docs/rules.md in the flake8-jobstate repository (or: flake8-jobstate rule CODE)"
+EXIT_CODES = {
+    "check": "exit codes: 0 no findings; 1 findings (0 with --exit-zero); 2 usage, configuration, read or parse error",
+    "fix": "exit codes: 0 nothing to change; 1 files changed (--diff/--check: would change, i.e. something fixable "
+           "remains); 2 usage, configuration, read or parse error",
+    "rule": "exit codes: 0 printed; 2 unknown rule code",
+}
+
+
+def _epilog(command: str) -> str:
+    return f"{EXIT_CODES[command]}.\nrule documentation: {RULE_DOCS}."
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders ('-' reads stdin); default: .")
     g = p.add_argument_group("selection")
-    g.add_argument("--select", default=None, help="comma-separated codes or prefixes to report (default JS)")
-    g.add_argument("--ignore", default=None, help="comma-separated codes or prefixes not to report")
-    g.add_argument("--extend-ignore", default=None, help="codes added to the ignore list")
-    g.add_argument("--exclude", default=None, help="comma-separated globs replacing the default excludes")
-    g.add_argument("--extend-exclude", default=None, help="comma-separated globs added to the excludes")
+    g.add_argument("--select", default=None, metavar="CODES",
+                   help="comma-separated rule codes or prefixes to report, e.g. JS1,JS202 (default: JS)")
+    g.add_argument("--ignore", default=None, metavar="CODES", help="comma-separated codes or prefixes not to report")
+    g.add_argument("--extend-ignore", default=None, metavar="CODES", help="codes added to the ignore list")
+    g.add_argument("--exclude", default=None, metavar="GLOBS",
+                   help="comma-separated globs replacing the default excludes")
+    g.add_argument("--extend-exclude", default=None, metavar="GLOBS", help="comma-separated globs added to the excludes")
     g = p.add_argument_group("enum options (as the flake8 --jobstate-* options)")
-    g.add_argument("--extra-modules", "--jobstate-extra-modules", dest="extra_modules", default=None)
-    g.add_argument("--state-attributes", "--jobstate-state-attributes", dest="state_attributes", default=None)
-    g.add_argument("--terminal-states", "--jobstate-terminal-states", dest="terminal_states", default=None)
+    g.add_argument("--extra-modules", "--jobstate-extra-modules", dest="extra_modules", default=None,
+                   metavar="MODULE[=v1beta1],...",
+                   help="modules of yours that re-export the Vertex enums, e.g. mypkg.states or mypkg.beta=v1beta1")
+    g.add_argument("--state-attributes", "--jobstate-state-attributes", dest="state_attributes", default=None,
+                   metavar="NAME[=ENUM],...",
+                   help="attribute names that hold a state wherever they appear; ENUM: JobState (default), "
+                        "PipelineState, v1beta1.JobState or v1beta1.PipelineState")
+    g.add_argument("--terminal-states", "--jobstate-terminal-states", dest="terminal_states", default=None,
+                   metavar="STATE,...",
+                   help="states that also end a wait, on top of the terminal ones; only states that can end a job: "
+                        "PAUSED (or a terminal state), with or without the JOB_STATE_ prefix")
     g = p.add_argument_group("running")
-    g.add_argument("--config", default=None, help="read [tool.flake8-jobstate] from this pyproject.toml")
+    g.add_argument("--config", default=None, metavar="PYPROJECT",
+                   help="read [tool.flake8-jobstate] from this pyproject.toml")
     g.add_argument("--isolated", action="store_true", help="ignore pyproject.toml files")
-    g.add_argument("--stdin-filename", default=None, help="name shown for '-' (and .ipynb: read a notebook)")
-    g.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    g.add_argument("--stdin-filename", default=None, metavar="NAME",
+                   help="with the path '-': the name shown for stdin (.ipynb: read a notebook)")
+    g.add_argument("-j", "--jobs", type=int, default=None, metavar="N", help="worker processes (default: all cores)")
     g.add_argument("--max-file-size", "--jobstate-max-file-size", dest="max_file_size", default=None,
                    metavar="CHARS", help="skip (and report) files longer than this; 0: no limit (default 2000000)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    g.add_argument("--cache-dir", default=None,
+    g.add_argument("--cache-dir", default=None, metavar="DIR",
                    help="where the cache lives (default: .flake8_jobstate_cache next to pyproject.toml)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Find (and fix) misuse of Vertex AI JobState / PipelineState.")
+    parser = _Parser(prog=PROG, description="Find (and fix) misuse of Vertex AI JobState / PipelineState.",
+                     epilog=f"'{PROG} COMMAND --help' lists a command's options and exit codes.\n"
+                            f"rule documentation: {RULE_DOCS}.",
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{check,fix}", parser_class=_Parser)
-    check = sub.add_parser("check", help="report findings")
+    sub = parser.add_subparsers(dest="command", metavar="{check,fix,rule}", parser_class=_Parser)
+    raw = argparse.RawDescriptionHelpFormatter
+    check = sub.add_parser("check", help="report findings", epilog=_epilog("check"), formatter_class=raw)
     _common(check)
-    check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
-    check.add_argument("--output-file", "-o", default=None, help="write the report here instead of stdout")
+    check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
+                       help="text: path:line:col: CODE message (flake8's); json: findings and errors; sarif: SARIF "
+                            "2.1.0 for code scanning; github: Actions annotations (default: text)")
+    check.add_argument("--output-file", "-o", default=None, metavar="FILE",
+                       help="write the report here instead of stdout")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    fix = sub.add_parser("fix", help="apply fixes (safe ones; --unsafe-fixes for all)")
+    fix = sub.add_parser("fix", help="apply fixes (safe ones; --unsafe-fixes for all)", epilog=_epilog("fix"),
+                         formatter_class=raw,
+                         description="Apply the fixes the findings announce: '(fix available)' ones, and with "
+                                     "--unsafe-fixes '(unsafe fix available)' ones; then print what was fixed and "
+                                     "what is left, per code.")
     _common(fix)
     mode = fix.add_mutually_exclusive_group()
     mode.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
     fix.add_argument("--unsafe-fixes", action="store_true", default=None, help="also apply behaviour-changing fixes")
+    rule = sub.add_parser("rule", help="print a rule's documentation", epilog=_epilog("rule"), formatter_class=raw)
+    rule.add_argument("code", nargs="?", metavar="CODE", help="a rule code, e.g. JS202")
+    rule.add_argument("--all", action="store_true", help="print every rule's documentation")
     return parser
+
+
+def cmd_rule(args: argparse.Namespace) -> int:
+    from .docs import rule_page
+    from .rules import iter_rules
+
+    rules = {r.code: r for r in iter_rules()}
+    if args.all:
+        chosen = list(rules.values())
+    elif args.code:
+        r = rules.get(args.code.upper())
+        if r is None:
+            raise UsageError(f"unknown rule code {args.code!r} (known: {', '.join(rules)})")
+        chosen = [r]
+    else:
+        raise UsageError("give a rule code (e.g. JS202) or --all")
+    sys.stdout.write("\n".join("\n".join(rule_page(r)).rstrip() + "\n" for r in chosen))
+    return 0
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -328,7 +385,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command is None:
-            raise UsageError(f"a command is required: check or fix (see '{PROG} --help')")
+            raise UsageError(f"a command is required: check, fix or rule (see '{PROG} --help')")
+        if args.command == "rule":
+            return cmd_rule(args)
         _validate(args)
         return cmd_check(args) if args.command == "check" else cmd_fix(args)
     except UsageError as e:

@@ -47,7 +47,7 @@ def rules_md() -> str:
         "",
         *FIX_NOTE,
         "",
-        "Decisions where `rules.md` is silent (they apply to every rule):",
+        "Decisions that apply to every rule:",
         "",
         "- SDK resources (`aiplatform.CustomJob`, `BatchPredictionJob`, `PipelineJob`, training jobs) wrap a v1",
         "  resource by default but switch to the v1beta1 API for some features, so their `.state` is of either",
@@ -71,14 +71,20 @@ def rules_md() -> str:
         "",
     ]
     for r in iter_rules():
-        first = r.doc_text().splitlines()[0]
-        out += [f"## {r.code} {r.name}", "", f"{first}", "", f"Message: `{r.code} {r.message}`", "",
-                f"Fix: {_fix_text(r.fix)}", ""]
-        sections = r.doc_sections()
-        for title in DOC_SECTIONS:
-            if title in sections:
-                out += [f"### {title}", "", sections[title], ""]
+        out += rule_page(r)
     return "\n".join(out).rstrip() + "\n"
+
+
+def rule_page(r: type) -> list[str]:
+    """One rule's documentation page (its section of docs/rules.md; ``flake8-jobstate rule CODE`` prints it)."""
+    first = r.doc_text().splitlines()[0]
+    out = [f"## {r.code} {r.name}", "", f"{first}", "", f"Message: `{r.code} {r.message}`", "",
+           f"Fix: {_fix_text(r.fix)}", ""]
+    sections = r.doc_sections()
+    for title in DOC_SECTIONS:
+        if title in sections:
+            out += [f"### {title}", "", sections[title], ""]
+    return out
 
 
 def readme_with_table(readme: str) -> str:

@@ -120,7 +120,7 @@ def to_sarif(results: Sequence[FileResult]) -> str:
     sarif_results = []
     for res in results:
         for r in res.records:
-            text = r.message if r.cell is None else f"cell_{r.cell}: {r.message}"
+            text = r.message if r.cell is None else f"cell_{r.cell}:{r.line}:{r.col + 1}: {r.message}"
             if r.cell is None:
                 region = {"startLine": r.line, "startColumn": r.col + 1}
             else:  # a notebook: the line of the .ipynb text that holds the code line

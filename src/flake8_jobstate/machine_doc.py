@@ -68,7 +68,7 @@ def render() -> str:
         "# The state machine",
         "",
         "The documented Vertex AI job lifecycle, as the JS2xx rules enforce it (facts:",
-        "`shared/reference/jobstate-facts.md` section 5). Arrows are the documented transitions; terminal states",
+        "[facts.md](facts.md), \"The state machine\"). Arrows are the documented transitions; terminal states",
         "(bold, green) lead to the end marker; active states (blue) are those in which the job is alive.",
         "Any other move between non-special states is allowed too; the tables list the full relation JS201 checks.",
         "The v1beta1 classes and google-genai's str `JobState` follow the same machine as their v1 twin.",

@@ -1,7 +1,8 @@
 """The JobState domain model: the one home of every enum fact the rules use.
 
-Every fact here comes from ``shared/reference/jobstate-facts.md`` (measured on the real SDKs) and is
-re-checked against the installed SDKs by ``tests/test_truth.py``. Nothing else in the package spells a
+Every fact here was measured on the real SDKs, is written up for users in ``docs/facts.md`` (generated from
+this module by ``python -m flake8_jobstate.facts_doc``) and is re-checked against the installed SDKs by
+``tests/test_truth.py``. Nothing else in the package spells a
 member name, an int, an import path or a transition: rules, resolver, codemod and docs read them here.
 """
 
@@ -328,7 +329,7 @@ def class_for_path(path: str, extra_modules: Mapping[str, str] | None = None) ->
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The state machine (jobstate-facts.md §5)
+# The state machine (docs/facts.md §5)
 # ---------------------------------------------------------------------------------------------------------------
 
 TERMINAL_SHORT: dict[str, frozenset[str]] = {
@@ -400,7 +401,7 @@ def documented_edges(cls: EnumClass) -> list[tuple[str, str]]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Which objects carry which enum (jobstate-facts.md §3)
+# Which objects carry which enum (docs/facts.md §3)
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -589,7 +590,7 @@ def object_kind_for_path(path: str) -> JobKind | None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The SDK's own state sets (jobstate-facts.md §6)
+# The SDK's own state sets (docs/facts.md §6)
 # ---------------------------------------------------------------------------------------------------------------
 
 _JOB_COMPLETE = ("JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_PAUSED")

@@ -144,7 +144,8 @@ class RawIntState(Rule):
     ## Why is this bad?
     The number hides the meaning, and the same number means something else in a look-alike enum: Dataflow's
     `JOB_STATE_FAILED` is 4, Vertex's 4 is `JOB_STATE_SUCCEEDED`. Raw-int tables also go stale when members are
-    added (`{0: ..., 9: ...}[int(job.state)]` raises KeyError on 10 and 11).
+    added (`{0: ..., 9: ...}[int(job.state)]` raises KeyError on 10 and 11; JS206 reports the states such a
+    table lacks, JS101 each raw int key).
 
     ## Example
     ```python

@@ -17,6 +17,7 @@ from typing import Iterable, Optional, Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from . import model
 from .config import DEFAULT, DEFAULT_MAX_FILE_SIZE, Config
 from .context import Context
 from .errors import ParseError, Skipped
@@ -168,23 +169,43 @@ def _locate(module: cst.Module, findings: list[Finding], tree: Optional[ast.AST]
     return True
 
 
-def _stub(lines: list[str], start: int, end: int, head: str) -> None:
+def _stub(lines: list[str], start: int, end: int, head: str, raises: bool = False) -> None:
     """Lines ``start..end`` (1-based) become ``head`` at the first line's indentation with a body that keeps
     the line count: ``pass`` on one line, else one triple-quoted string of empty lines closed on line ``end``.
-    (Blank lines would cost libcst one node each; the string is a single token.)"""
+    (Blank lines would cost libcst one node each; the string is a single token.) ``raises``: the body ends in
+    ``raise`` instead, for a function that never returns (its callers' wait loops end there)."""
     first = lines[start - 1]
     indent = first[: len(first) - len(first.lstrip(" \t"))]
     eol = first[len(first.rstrip("\r\n")) :] or "\n"
     sep = " " if head else ""
     if start == end:
-        lines[start - 1] = f"{indent}{head}{sep}pass{eol}"
+        lines[start - 1] = f"{indent}{head}{sep}{'raise' if raises else 'pass'}{eol}"
         return
     lines[start - 1] = f'{indent}{head}{sep}"""{eol}'
     for i in range(start, end):
         ln = lines[i]
         lines[i] = ln[len(ln.rstrip("\r\n")) :]
     last = lines[end - 1]
-    lines[end - 1] = '"""' + last
+    lines[end - 1] = ('"""; raise' if raises else '"""') + last
+
+
+def _never_returns(fn: ast.AST) -> bool:
+    """``-> NoReturn`` / ``-> Never``, or a body whose last statement raises or calls ``sys.exit`` (the ast twin
+    of flow's test, so a stubbed function keeps the fact)."""
+    ann = getattr(fn, "returns", None)
+    if ann is not None:
+        name = ann.attr if isinstance(ann, ast.Attribute) else getattr(ann, "id", "")
+        return name in model.NO_RETURN_TYPES
+    body = getattr(fn, "body", None)
+    last = body[-1] if body else None
+    if isinstance(last, ast.Raise):
+        return True
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+        try:
+            return ast.unparse(last.value.func) in model.EXIT_FUNCS
+        except Exception:  # pragma: no cover - unparse of odd trees
+            return False
+    return False
 
 
 def _without_docstrings(node: ast.AST, lines: list[str], start: int) -> str:
@@ -328,6 +349,7 @@ def prune(source: str, config: Config = DEFAULT, tree: Optional[ast.AST] = None)
     lines = _LINES.findall(source)
     extra = [w for w in list(config.state_attributes) + [m.rsplit(".", 1)[-1] for m in config.extra_modules] if w]
     spans: list[tuple[int, int, str]] = []
+    raising: set[int] = set()  # first lines of functions that never return
 
     def relevant(fn: ast.AST, start: int) -> bool:
         end = getattr(fn, "end_lineno", None) or start
@@ -363,6 +385,8 @@ def prune(source: str, config: Config = DEFAULT, tree: Optional[ast.AST] = None)
                 start = min([d.lineno for d in st.decorator_list] + [st.lineno])
                 if not relevant(st, start) and st.end_lineno:
                     spans.append((start, st.end_lineno, st.name))
+                if _never_returns(st):
+                    raising.add(start)
             elif isinstance(st, ast.ClassDef):
                 start = min([d.lineno for d in st.decorator_list] + [st.lineno])
                 if st.end_lineno and not _class_relevant(st, start):
@@ -406,7 +430,7 @@ def prune(source: str, config: Config = DEFAULT, tree: Optional[ast.AST] = None)
     for start, end in bodies:
         _stub(lines, start, end, "")
     for start, end, name in spans:
-        _stub(lines, start, end, f"def {name}(*a, **k):")
+        _stub(lines, start, end, f"def {name}(*a, **k):", start in raising)
     return "".join(lines)
 
 

@@ -222,6 +222,21 @@ class Analysis:
         self._evidence: Optional[dict[tuple[int, tuple[str, ...]], list[cst.BaseExpression]]] = None
         self._loops: Optional[list[LoopFacts]] = None
         self._timed: Optional[set[int]] = None
+        self._never_return: Optional[frozenset[str]] = None
+
+    def never_returns(self, name: str) -> bool:
+        """Whether every function or method of this file called ``name`` always raises or exits.
+
+        Such a helper (``def die(msg): raise SystemExit(msg)``, ``-> NoReturn``) ends a wait loop as surely as a
+        ``raise`` does, whatever its name says.
+        """
+        if self._never_return is None:
+            verdicts: dict[str, bool] = {}
+            for fn in self.resolver.functions:
+                n = fn.name.value
+                verdicts[n] = verdicts.get(n, True) and _never_returns(fn)
+            self._never_return = frozenset(n for n, v in verdicts.items() if v)
+        return name in self._never_return
 
     # -- what is a state -----------------------------------------------------------------------------------
 
@@ -540,8 +555,30 @@ def calls_in(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         stack.extend(children(n))
 
 
-_EXIT_FUNCS = frozenset({"sys.exit", "exit", "quit", "os._exit", "os.abort"})
+_EXIT_FUNCS = model.EXIT_FUNCS
 _RAISING_WORDS = ("raise", "fail", "error", "check", "assert", "ensure", "verify", "validate", "throw", "abort")
+
+
+def _never_returns(fn: cst.FunctionDef) -> bool:
+    """``-> NoReturn`` / ``-> Never``, or a body whose last statement raises or calls ``sys.exit``."""
+    ann = fn.returns.annotation if fn.returns is not None else None
+    if ann is not None:
+        name = (dotted(ann) or "").rsplit(".", 1)[-1]
+        return name in model.NO_RETURN_TYPES
+    body = fn.body
+    if isinstance(body, cst.SimpleStatementSuite):  # ``def f(): raise X`` (and the stubs of engine.prune)
+        smalls = body.body
+    else:
+        last = body.body[-1] if body.body else None
+        smalls = last.body if isinstance(last, cst.SimpleStatementLine) else ()
+    if not smalls:
+        return False
+    small = smalls[-1]
+    if isinstance(small, cst.Raise):
+        return True
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        return _callee(small.value)[0] in _EXIT_FUNCS
+    return False
 
 
 def _callee(call: cst.Call) -> tuple[str, str]:
@@ -738,6 +775,8 @@ class LoopAnalyser:
             low = last.lower()
             if any(w in low for w in _RAISING_WORDS) and "log" not in full.lower().rsplit(".", 1)[0]:
                 out.append((_EXIT, "call", False))
+            elif full in (last, f"self.{last}", f"cls.{last}") and self.a.never_returns(last):
+                out.append((_EXIT, "raise", True))
         return out
 
     # -- run per state -------------------------------------------------------------------------------------

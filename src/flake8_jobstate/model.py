@@ -688,6 +688,11 @@ def enum_path_suggestions(path: str) -> list[tuple[int, str]]:
     return sorted(((_segment_distance(parts, s.split(".")), s) for s in found), key=lambda x: (x[0], len(x[1]), x[1]))
 
 
+# Python, not Vertex: calls that never return, and the return annotations that say a function never returns.
+# A call of either ends a wait loop as surely as ``raise`` (flow.py); the stubbing pass keeps that fact (engine.py).
+EXIT_FUNCS: frozenset[str] = frozenset({"sys.exit", "exit", "quit", "os._exit", "os.abort"})
+NO_RETURN_TYPES: frozenset[str] = frozenset({"NoReturn", "Never"})
+
 # The prefilter: a file can hold a finding only if it imports one of these packages (every enum class,
 # SDK resource, client and message is reached from them), or names something the user configured.
 PREFILTER_CLASS_WORDS: tuple[str, ...] = ("JobState", "PipelineState")

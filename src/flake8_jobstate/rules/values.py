@@ -50,6 +50,8 @@ def sides(ctx: "Context", ops: tuple[type, ...]) -> Iterator[
     the other side, whether this side is the left one, what this side is)."""
     for comp in ctx.sites(cst.Comparison):
         for a, op, b in pairs(comp):
+            if isinstance(op, _MEMBERSHIP) and str_literal(b) is not None:
+                continue  # ``x in "A B"`` is a substring test, not a membership test
             if isinstance(op, ops):
                 yield comp, op, a, b, True, ctx.state_of(a)
                 yield comp, op, b, a, False, ctx.state_of(b)

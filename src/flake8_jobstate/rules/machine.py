@@ -407,6 +407,8 @@ _QUALIFIERS = frozenset({
     "fail", "failed", "failure", "failures", "error", "errors", "err", "cancel", "cancelled", "canceled",
     "cancelling", "unsuccessful", "retry", "retryable", "expected", "unexpected", "partial", "abnormal", "normal",
     "other", "except", "excluding", "without", "some", "user", "paused",
+    # a position relative to the kind ("pre-terminal", "states before end", "past pending")
+    "pre", "post", "before", "after", "past", "until", "prior",
 })
 
 

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from flake8_jobstate.config import Config, build_config
+from flake8_jobstate.text import split_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -22,7 +23,7 @@ _CONFIG = re.compile(r"^#\s*jobstate-config:\s*(.*)$", re.M)
 def expected(source: str) -> list[tuple[int, str]]:
     """[(line, "JS101")] or [(line, "JS101:17")] as written in the file."""
     out = []
-    for lineno, line in enumerate(source.splitlines(), 1):
+    for lineno, line in enumerate(split_lines(source), 1):
         m = _EXPECT.search(line)
         if m and "noqa" not in line:
             for item in re.split(r"[ ,]+", m.group(1).strip()):

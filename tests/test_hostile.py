@@ -331,3 +331,149 @@ def test_fix_on_a_hard_linked_file_says_so(tmp_path: Path):
     assert "a.py: warning: had hard links: the fixed file is a new file, its other names keep the old content" \
         in r.stderr.splitlines()
     assert (tmp_path / "a.py").read_text() == FIXED and (tmp_path / "b.py").read_text() == BAD
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 3, 4. one line map (Python's tokenizer's): noqa, positions, form feeds, lone backslashes
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "hostile"
+NOT_LINE_ENDS = ["\x0c", "\x0b", "\x1c", "\x85", "\u2028"]  # str.splitlines() breaks at these; Python does not
+
+
+def _flake8(path: Path) -> list[str]:
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--select", "JS,F821", path.name], cwd=path.parent,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc.stdout.splitlines()
+
+
+def _where(lines: list[str]) -> list[str]:
+    return [ln.split(" ")[0] + " " + ln.split(" ")[1] for ln in lines]
+
+
+@pytest.mark.parametrize("char", NOT_LINE_ENDS, ids=repr)
+def test_noqa_after_a_string_holding_a_non_line_end(tmp_path: Path, char: str):
+    text = HEAD + f"X = 'a{char}b'\nif job.state == 4:  # noqa: JS101\n    pass\nif job.state == 4:\n    pass\n"
+    (tmp_path / "a.py").write_text(text, encoding="utf-8")
+    want = ["a.py:7:17: JS101"]
+    assert _where(_flake8(tmp_path / "a.py")) == want
+    r = run(["check", "a.py"], tmp_path)
+    assert _where(r.stdout.splitlines()) == want, r.stdout + r.stderr
+    run(["fix", "a.py"], tmp_path)
+    assert (tmp_path / "a.py").read_text(encoding="utf-8") == text.replace(
+        "if job.state == 4:\n    pass\n", "if job.state == JobState.JOB_STATE_SUCCEEDED:\n    pass\n"
+    ).replace("if job.state == JobState.JOB_STATE_SUCCEEDED:  # noqa", "if job.state == 4:  # noqa")
+
+
+@pytest.mark.parametrize("char", NOT_LINE_ENDS, ids=repr)
+def test_file_noqa_inside_a_string_is_not_a_file_noqa(tmp_path: Path, char: str):
+    (tmp_path / "a.py").write_text(HEAD + f"X = 'a{char}# flake8: noqa'\nif job.state == 4:\n    pass\n", encoding="utf-8")
+    want = ["a.py:5:17: JS101"]
+    assert _where(_flake8(tmp_path / "a.py")) == want
+    assert _where(run(["check", "a.py"], tmp_path).stdout.splitlines()) == want
+
+
+def test_column_after_a_leading_form_feed_is_flake8s(tmp_path: Path):
+    """flake8 (pyflakes' F821 here) counts a form feed as a character of the line; so do we."""
+    (tmp_path / "a.py").write_text(HEAD + "\x0c\x0cv = (job.state == 4, undefined_name)\n")
+    out = _flake8(tmp_path / "a.py")
+    assert _where(out) == ["a.py:4:21: JS101", "a.py:4:24: F821"]  # 20 characters before the 4
+    assert _where(run(["check", "a.py"], tmp_path).stdout.splitlines()) == ["a.py:4:21: JS101"]
+
+
+def test_hostile_fixtures_agree_with_flake8_and_fix_keeps_every_character(tmp_path: Path):
+    for fixture in sorted(FIXTURES.glob("*.py")):
+        data = fixture.read_bytes()
+        (tmp_path / fixture.name).write_bytes(data)
+        r = run(["check", fixture.name], tmp_path)
+        assert r.returncode == 1, r.stderr
+        assert _where(r.stdout.splitlines()) == _where(_flake8(tmp_path / fixture.name))
+        r = run(["fix", fixture.name], tmp_path)
+        assert r.returncode == 1, r.stderr
+        fixed = (tmp_path / fixture.name).read_bytes()
+        assert fixed.replace(b"JobState.JOB_STATE_SUCCEEDED", b"4").replace(b"JobState.JOB_STATE_FAILED", b"5") \
+            == data
+        assert run(["check", fixture.name], tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize("text", [
+    "if job.state == 4:\n\x0c    pass\n",  # fix failed: invalid value for default_indent
+    "\x0c\x0cx = job.state == 4\n\x0c\x0cif x:\n\x0c\x0c    pass\n",  # lines indented with two form feeds
+    "if True:\n  \x0c  x = job.state == 4\n  \x0c  y = 1\n",
+], ids=["ff-body", "ff-ff-block", "ws-ff-ws"])
+def test_form_feeds_python_accepts_are_analysed_and_fixed(tmp_path: Path, text: str):
+    compile(HEAD + text, "a.py", "exec")
+    (tmp_path / "a.py").write_text(HEAD + text)
+    r = run(["check", "a.py"], tmp_path)
+    assert r.returncode == 1 and _where(r.stdout.splitlines()) == _where(_flake8(tmp_path / "a.py")), r.stderr
+    r = run(["fix", "a.py"], tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert (tmp_path / "a.py").read_text() == HEAD + text.replace("== 4", "== JobState.JOB_STATE_SUCCEEDED")
+
+
+@pytest.mark.parametrize("text", [
+    "if job.state == 4:\r\n    pass\r\n\\\r\n",
+    "if job.state == 4:\r\n    \\\r\n    pass\r\n",
+    "if job.state == 4:\r\n\\\r\n    pass\r\n",
+    "if job.state == 4:\r\n    pass\r\n    \\\r\n",
+], ids=["eof", "in-block", "col0", "indented-eof"])
+def test_a_line_holding_only_a_backslash(tmp_path: Path, text: str):
+    data = (HEAD.replace("\n", "\r\n") + text).encode()
+    compile(data, "a.py", "exec")
+    (tmp_path / "a.py").write_bytes(data)
+    r = run(["check", "a.py"], tmp_path)
+    assert r.returncode == 1 and _where(r.stdout.splitlines()) == ["a.py:4:17: JS101"], r.stderr
+    r = run(["fix", "a.py"], tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert (tmp_path / "a.py").read_bytes() == data.replace(b"== 4", b"== JobState.JOB_STATE_SUCCEEDED")
+
+
+def test_split_lines_is_pythons():
+    from flake8_jobstate.text import split_lines
+
+    text = "a\x0cb\x0bc\x1cd\x85e\u2028f\u2029g\r\nh\ri\nj"
+    assert split_lines(text) == ["a\x0cb\x0bc\x1cd\x85e\u2028f\u2029g\r\n", "h\r", "i\n", "j"]
+    assert split_lines("") == [] and split_lines("x\n") == ["x\n"]
+
+
+def test_notebook_cell_with_a_lone_carriage_return(tmp_path: Path):
+    code = {"cell_type": "code", "source": HEAD + "x = 1\rif job.state == 4:\n    pass\n", "metadata": {},
+            "outputs": [], "execution_count": None}
+    (tmp_path / "nb.ipynb").write_text(_notebook([code]))
+    r = run(["check", "nb.ipynb"], tmp_path)
+    assert _where(r.stdout.splitlines()) == ["nb.ipynb:cell_1:5:17: JS101"], r.stderr
+    r = run(["fix", "nb.ipynb"], tmp_path)
+    assert r.returncode == 1, r.stderr
+    cell = json.loads((tmp_path / "nb.ipynb").read_text())["cells"][0]
+    assert cell["source"] == code["source"].replace("== 4", "== JobState.JOB_STATE_SUCCEEDED")
+
+
+def test_parser_text_is_equivalent_and_restores_every_character():
+    """Indentations with form feeds and tabs, lone backslashes, under every line ending: libcst parses the
+    normalised text, Python reads it as the original, and restoring gives the original back."""
+    import ast
+    import itertools
+
+    import libcst
+
+    from flake8_jobstate.text import ParserText, final_break
+
+    pieces = ["", " ", "    ", "\x0c", "\x0c\x0c", "\t", " \t", "\t ", "\x0c\t"]
+    shapes = ["if x:\n{a}pass\n{b}pass\n", "if x:\n    pass\n{a}\n{b}y = 1\n", "def f():\n{a}if x:\n{b}    pass\n",
+              "{a}x = 1\n{b}y = 2\n", "if x:\n{a}y = 1 \\\n{b}+ 2\n", "s = '''\n{a}x\n'''\nif s:\n {b} pass\n",
+              "if x:\n{a}pass\n{b}\\\n", "x = '{a}'\n{b}\\\n", "x = (1,\n{a}2)  # {b}\n"]
+    checked = 0
+    for a, b in itertools.product(pieces, repeat=2):
+        for shape in shapes:
+            for eol in ("\n", "\r\n", "\r"):
+                text = shape.format(a=a, b=b).replace("\n", eol)
+                try:
+                    tree = compile(text, "x", "exec", ast.PyCF_ONLY_AST)
+                except SyntaxError:
+                    continue
+                pt = ParserText(text)
+                module = libcst.parse_module(pt.text)
+                assert ast.dump(ast.parse(pt.text)) == ast.dump(tree), repr(text)
+                assert final_break(text, pt.restore(module.code)) == text, repr(text)
+                checked += 1
+    assert checked > 900

@@ -16,6 +16,7 @@ LAYERS = {
     "model": 0,
     "errors": 0,
     "reads": 0,
+    "text": 0,
     "config": 1,
     "prefilter": 2,
     "resolver": 2,

@@ -26,6 +26,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from .config import Config
 from .engine import analyze_module, prefilter
 from .rules.base import Edit, Finding, Fix
+from .text import final_break, normalised
 
 MAX_PASSES = 4
 _SETTINGS_CACHE: dict = {}
@@ -292,7 +293,8 @@ def fix_code(
         out = cm.transform_module(module)
     except SkipFile:
         return source, [], []
-    return out.code, cm.applied, cm.needed_imports
+    ff = normalised(source)  # parse() normalised form feeds: put the original's back on unchanged lines
+    return final_break(source, ff.restore(out.code) if ff else out.code), cm.applied, cm.needed_imports
 
 
 __all__ = ["JobStateCodemod", "fix_code", "select_fixes", "MAX_PASSES"]

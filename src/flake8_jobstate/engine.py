@@ -25,6 +25,7 @@ from .prefilter import prefilter
 from .resolver import Resolver, iter_children
 from .rules import all_rules
 from .rules.base import Finding, Rule
+from .text import normalised, split_lines
 
 LOG = logging.getLogger("flake8.jobstate")
 
@@ -296,10 +297,14 @@ def guard(source: str, tree: Optional[ast.AST] = None, max_size: int = DEFAULT_M
 
 
 def parse(source: str, tree: Optional[ast.AST] = None, max_size: int = 0) -> cst.Module:
-    """libcst's parse of ``source``, after :func:`guard` (``tree``: its ``ast`` when the caller has it)."""
+    """libcst's parse of ``source``, after :func:`guard` (``tree``: its ``ast`` when the caller has it).
+
+    A text with form feeds or lone backslashes is parsed in its normalised form (:class:`text.ParserText`): same lines, columns
+    shifted on the lines whose indentation held one, so ``module.code`` is that form, not ``source``."""
     guard(source, tree, max_size)
+    ff = normalised(source)
     try:
-        return cst.parse_module(source)
+        return cst.parse_module(ff.text if ff else source)
     except (cst.ParserSyntaxError, RecursionError, ValueError) as e:
         raise ParseError(_one_line(e)) from e
 
@@ -317,13 +322,22 @@ def analyze_source(
     if not prefilter(source, config):
         return []
     tree = guard(source, tree, config.max_file_size)
-    return analyze_module(parse(prune(source, config, tree), tree), config, path, tree=tree)
+    findings = analyze_module(parse(prune(source, config, tree), tree), config, path, tree=tree)
+    return original_columns(findings, source)
+
+
+def original_columns(findings: list[Finding], source: str) -> list[Finding]:
+    """The findings of the normalised form of ``source`` (see :func:`parse`) placed on ``source`` itself."""
+    ff = normalised(source)
+    if ff is not None:
+        for f in findings:
+            f.col = ff.column(f.line, f.col)
+    return findings
 
 
 _RELEVANT = re.compile(r"(?i)state")
 _RETURNS_OBJECT = re.compile(r"Job|Pipeline|Client|State")
 _ATTR_ASSIGN = re.compile(r"\b(?:self|cls)\.(\w+)\s*(?::[^=\n]*)?(?:[-+*/%&|^@]|//|<<|>>|\*\*)?=(?!=)")
-_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 def prune(source: str, config: Config = DEFAULT, tree: Optional[ast.AST] = None) -> str:
@@ -346,7 +360,7 @@ def prune(source: str, config: Config = DEFAULT, tree: Optional[ast.AST] = None)
     body = getattr(tree, "body", None)
     if not body:
         return source
-    lines = _LINES.findall(source)
+    lines = split_lines(source)
     extra = [w for w in list(config.state_attributes) + [m.rsplit(".", 1)[-1] for m in config.extra_modules] if w]
     spans: list[tuple[int, int, str]] = []
     raising: set[int] = set()  # first lines of functions that never return

@@ -9,8 +9,8 @@ from __future__ import annotations
 import ast
 import codecs
 import difflib
-import hashlib
 import errno
+import hashlib
 import io
 import os
 import stat
@@ -25,6 +25,7 @@ from .cache import Entry, Raw
 from .errors import NotebookError, ParseError, Skipped
 from .prefilter import prefilter
 from .settings import NoqaMap, Settings, file_is_noqa
+from .text import split_lines
 
 if TYPE_CHECKING:
     from .config import Config
@@ -375,8 +376,8 @@ def fix_file(
         if mode == DIFF:
             res.diff = "".join(
                 difflib.unified_diff(
-                    old_text.splitlines(keepends=True),
-                    new_text.splitlines(keepends=True),
+                    split_lines(old_text),
+                    split_lines(new_text),
                     fromfile=shown if os.path.isabs(shown) else f"a/{shown}",
                     tofile=shown if os.path.isabs(shown) else f"b/{shown}",
                 )

@@ -29,7 +29,7 @@ from typing import Any, Optional
 import libcst as cst
 
 from .config import Config
-from .engine import ParseError, analyze_module, check_size, parse, prefilter
+from .engine import ParseError, analyze_module, check_size, original_columns, parse, prefilter
 from .errors import NotebookError
 from .rules.base import Finding
 
@@ -51,6 +51,7 @@ class Cell:
     ends_with_newline: bool = False
     dedent: str = ""  # IPython's leading-indent removal: the prefix taken off the lines in ``dedented``
     dedented: set[int] = field(default_factory=set)
+    breaks: list[str] = field(default_factory=list)  # the line breaks of ``source``: "\n", or a lone "\r"
 
     def col_offset(self, line: int) -> int:
         """Columns are reported in the original text: add back a removed leading indent."""
@@ -177,9 +178,13 @@ def _leading_indent(lines: list[str]) -> str:
     return m.group(0) if m else ""
 
 
+_LINE_BREAK = re.compile(r"\n|\r(?!\n)")  # Python's line ends ("\r\n" lines keep their "\r", as in the JSON)
+
+
 def _mask(cell: Cell, counter: list[int]) -> None:
-    raw_lines = cell.source.split("\n")
-    if cell.source.endswith("\n"):
+    raw_lines = _LINE_BREAK.split(cell.source)
+    cell.breaks = _LINE_BREAK.findall(cell.source)
+    if cell.source.endswith(("\n", "\r")):
         raw_lines = raw_lines[:-1]
         cell.ends_with_newline = True
     prefix = _leading_indent(raw_lines)
@@ -349,7 +354,7 @@ def analyze(nb: Notebook, config: Config, path: str) -> tuple[list[NotebookFindi
         return [], errors, source, where
     out = []
     cells = {c.number: c for c in nb.cells}
-    for f in analyze_module(module, config, path):
+    for f in original_columns(analyze_module(module, config, path), source):
         if 0 < f.line <= len(where):
             cell, line = where[f.line - 1]
             out.append(NotebookFinding(cell, line, f.col + cells[cell].col_offset(line), f))
@@ -410,9 +415,12 @@ def split_fixed(nb: Notebook, fixed: str) -> dict[int, str]:
                 cell.dedent + ln if i in cell.dedented and i not in restored[cell.number] else ln
                 for i, ln in enumerate(lines)
             ]
-        text = "\n".join(lines)
+        breaks = cell.breaks if len(cell.breaks) == len(lines) - (0 if cell.ends_with_newline else 1) else []
+        if "\r" not in breaks:
+            breaks = ["\n"] * len(lines)
+        text = "".join(ln + breaks[i] for i, ln in enumerate(lines[:-1])) + (lines[-1] if lines else "")
         if cell.ends_with_newline:
-            text += "\n"
+            text += breaks[len(lines) - 1] if lines else "\n"
         out[cell.number] = text
     return out
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from .config import DEFAULT, OPTION_NAMES, Config, ConfigError, build_config, split_values
+from .text import split_lines
 
 TABLE = "flake8-jobstate"
 
@@ -313,7 +314,7 @@ def file_is_noqa(source: str) -> bool:
     """``# flake8: noqa`` at the start of a line skips the whole file (flake8's rule)."""
     if "noqa" not in source.lower():
         return False
-    return any(_NOQA_FILE.match(line) for line in source.splitlines())
+    return any(_NOQA_FILE.match(line) for line in split_lines(source))
 
 
 class NoqaMap:
@@ -321,7 +322,7 @@ class NoqaMap:
     multi-line token (a triple-quoted string) joined."""
 
     def __init__(self, source: str) -> None:
-        self.lines = source.splitlines(keepends=True)
+        self.lines = split_lines(source)
         self._mapping: Optional[dict[int, str]] = None
         self.active = "noqa" in source.lower()
 

@@ -477,3 +477,12 @@ def test_parser_text_is_equivalent_and_restores_every_character():
                 assert final_break(text, pt.restore(module.code)) == text, repr(text)
                 checked += 1
     assert checked > 900
+
+
+def test_fix_on_a_long_or_chain(tmp_path: Path):
+    """320 terms and more: fix stopped with 'internal error: nesting too deep' while check called them fixable."""
+    (tmp_path / "a.py").write_text(or_chain(400))
+    r = run(["fix", "a.py"], tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert (tmp_path / "a.py").read_text() == or_chain(400).replace("== 4", "== JobState.JOB_STATE_SUCCEEDED")
+    assert run(["check", "a.py"], tmp_path).returncode == 0

@@ -270,7 +270,7 @@ def fix_code(
     ``cheap_pass=False``: the caller has already run the cheap pass (``analyze_source``) and it found
     something to fix.
     """
-    from .engine import analyze_source, parse
+    from .engine import analyze_source, deep_recursion, parse
 
     if cheap_pass and not prefilter(source, config):
         return source, [], []
@@ -290,11 +290,12 @@ def fix_code(
         ctx, unsafe_fixes=unsafe_fixes, config=config, accept=accept, schedule_imports=schedule_imports
     )
     try:
-        out = cm.transform_module(module)
+        with deep_recursion():  # long ``or`` chains: libcst's transform and codegen recurse per operand
+            code = cm.transform_module(module).code
     except SkipFile:
         return source, [], []
     ff = normalised(source)  # parse() normalised form feeds: put the original's back on unchanged lines
-    return final_break(source, ff.restore(out.code) if ff else out.code), cm.applied, cm.needed_imports
+    return final_break(source, ff.restore(code) if ff else code), cm.applied, cm.needed_imports
 
 
 __all__ = ["JobStateCodemod", "fix_code", "select_fixes", "MAX_PASSES"]

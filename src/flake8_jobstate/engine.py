@@ -9,10 +9,11 @@ reported something, on the very same tree (``unsafe_skip_copy``), so node identi
 from __future__ import annotations
 
 import ast
+import contextlib
 import logging
 import re
 import sys
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Iterator, Optional, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -37,11 +38,18 @@ def analyze_module(module: cst.Module, config: Config = DEFAULT, path: str = "<s
                    rules: Optional[Iterable[Rule]] = None, tree: Optional[ast.AST] = None) -> list[Finding]:
     """Findings for a parsed module. ``tree``, the ``ast`` of the same text (or of the text before pruning),
     lets positions be computed for the top-level statements that hold findings only."""
+    with deep_recursion():
+        return _analyze_module(module, config, path, rules, tree)
+
+
+@contextlib.contextmanager
+def deep_recursion() -> Iterator[None]:
+    """Python's recursion limit raised for walking libcst trees as deep as :data:`MAX_DEPTH` allows."""
     old_limit = sys.getrecursionlimit()
     if old_limit < _RECURSION_LIMIT:
         sys.setrecursionlimit(_RECURSION_LIMIT)
     try:
-        return _analyze_module(module, config, path, rules, tree)
+        yield
     finally:
         if old_limit < _RECURSION_LIMIT:
             sys.setrecursionlimit(old_limit)

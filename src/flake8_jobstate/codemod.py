@@ -16,6 +16,7 @@ fixed point: running the codemod again changes nothing.
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 from typing import Callable, Optional, Sequence
 
@@ -62,6 +63,8 @@ class JobStateCodemod(VisitorBasedCodemodCommand):
         # results of the last transform_module call
         self.applied: list[Finding] = []
         self.needed_imports: list[tuple[str, str, Optional[str]]] = []
+        self.prefiltered = False  # True when the caller has run the prefilter on this module's text
+        self.first_ast: Optional[ast.AST] = None  # the ``ast`` of the text of the module given to transform_module
         # per pass
         self._replacements: dict[int, cst.BaseExpression] = {}
         self._inserts: dict[int, list[str]] = {}  # id(import line) -> import lines to add right after it
@@ -119,7 +122,7 @@ class JobStateCodemod(VisitorBasedCodemodCommand):
         self.needed_imports = []
         config, accept = self._settings()
         self._config, self._accept_pass = config, accept
-        if not prefilter(tree.code, config):
+        if not self.prefiltered and not prefilter(tree.code, config):
             raise SkipFile("nothing that could be a Vertex job state")
         out = super().transform_module(tree)  # raises SkipFile when the first pass has nothing to do
         for _ in range(MAX_PASSES - 1):
@@ -136,7 +139,9 @@ class JobStateCodemod(VisitorBasedCodemodCommand):
         from .settings import NoqaMap
 
         path = self.context.filename or "<stdin>"
-        findings = analyze_module(tree, self._config, path)
+        # the first pass transforms the caller's text: its ``ast`` lets positions be found statement-wise
+        first_ast, self.first_ast = self.first_ast, None
+        findings = analyze_module(tree, self._config, path, tree=first_ast)
         candidates = [f for f in findings if f.fix is not None and (f.fix.safe or self.unsafe_fixes)]
         if candidates:
             accept = self._accept_pass
@@ -270,7 +275,7 @@ def fix_code(
     ``cheap_pass=False``: the caller has already run the cheap pass (``analyze_source``) and it found
     something to fix.
     """
-    from .engine import analyze_source, deep_recursion, parse
+    from .engine import analyze_source, deep_recursion, parse, python_tree
 
     if cheap_pass and not prefilter(source, config):
         return source, [], []
@@ -281,14 +286,13 @@ def fix_code(
             if unchanged_findings is not None:
                 unchanged_findings.extend(first)
             return source, [], []
-    module = parse(source)
-    findings = analyze_module(module, config, path)
-    if not any(f.fix is not None and (f.fix.safe or unsafe_fixes) for f in findings):
-        return source, [], []
+    module = parse(source)  # (the codemod's first pass analyses this tree: no separate check here)
     ctx = CodemodContext(filename=path if path != "<stdin>" else None)
     cm = JobStateCodemod(
         ctx, unsafe_fixes=unsafe_fixes, config=config, accept=accept, schedule_imports=schedule_imports
     )
+    cm.prefiltered = True  # done above, on the same text: no codegen of the whole tree to do it again
+    cm.first_ast = python_tree(source)
     try:
         with deep_recursion():  # long ``or`` chains: libcst's transform and codegen recurse per operand
             code = cm.transform_module(module).code

@@ -307,8 +307,9 @@ def guard(source: str, tree: Optional[ast.AST] = None, max_size: int = DEFAULT_M
 def parse(source: str, tree: Optional[ast.AST] = None, max_size: int = 0) -> cst.Module:
     """libcst's parse of ``source``, after :func:`guard` (``tree``: its ``ast`` when the caller has it).
 
-    A text with form feeds or lone backslashes is parsed in its normalised form (:class:`text.ParserText`): same lines, columns
-    shifted on the lines whose indentation held one, so ``module.code`` is that form, not ``source``."""
+    A text with form feeds, lone backslashes or tabs mixed with spaces is parsed in its normalised form
+    (:class:`text.ParserText`): same lines, columns shifted on the lines whose indentation changed, so
+    ``module.code`` is that form, not ``source``."""
     guard(source, tree, max_size)
     ff = normalised(source)
     try:

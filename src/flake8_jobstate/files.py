@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import codecs
-import difflib
 import errno
 import hashlib
 import io
@@ -25,7 +24,7 @@ from .cache import Entry, Raw
 from .errors import NotebookError, ParseError, Skipped
 from .prefilter import prefilter
 from .settings import NoqaMap, Settings, file_is_noqa
-from .text import split_lines
+from .text import split_lines, unified_diff
 
 if TYPE_CHECKING:
     from .config import Config
@@ -375,7 +374,7 @@ def fix_file(
         res.changed = True
         if mode == DIFF:
             res.diff = "".join(
-                difflib.unified_diff(
+                unified_diff(
                     split_lines(old_text),
                     split_lines(new_text),
                     fromfile=shown if os.path.isabs(shown) else f"a/{shown}",

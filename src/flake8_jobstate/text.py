@@ -22,7 +22,7 @@ import difflib
 import io
 import re
 import tokenize
-from typing import Optional
+from typing import Iterator, Optional
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 # a form feed; a line holding only a backslash; an indentation mixing tabs and spaces
@@ -137,8 +137,7 @@ class ParserText:
         orig = split_lines(self.original)
         lines = split_lines(new)
         out: list[str] = []
-        matcher = difflib.SequenceMatcher(None, base, lines, autojunk=False)
-        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        for op, i1, i2, j1, j2 in LineMatcher(None, base, lines, autojunk=False).get_opcodes():
             if op == "equal":
                 out.extend(orig[i1:i2])
             elif op == "replace" and i2 - i1 == j2 - j1:
@@ -179,3 +178,115 @@ def normalised(source: str) -> Optional[ParserText]:
         return None
     ff = ParserText(source)
     return ff if ff.changed else None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# line diffs in linear time for fixed texts
+
+
+class LineMatcher(difflib.SequenceMatcher):
+    """difflib's matcher for lists of lines, with a fast path for what ``fix`` produces.
+
+    difflib costs time proportional to the length times the number of changes (a notebook with a fix in each
+    of 2,000 cells took minutes). A fixed text has the same lines as the original, some replaced, maybe a few
+    inserted: same length, the opcodes are runs of equal and replaced lines; a long text of another length
+    is matched greedily (the nearest point where both continue alike). Short texts go to difflib as before.
+    """
+
+    GREEDY_FROM = 2000  # lines
+
+    def get_opcodes(self) -> list[tuple[str, int, int, int, int]]:  # type: ignore[override]
+        a, b = self.a, self.b
+        if len(a) == len(b):
+            return _runs(a, b)
+        if max(len(a), len(b)) < self.GREEDY_FROM:
+            return super().get_opcodes()
+        return _greedy(a, b)
+
+
+def _runs(a: list, b: list) -> list[tuple[str, int, int, int, int]]:
+    ops: list[tuple[str, int, int, int, int]] = []
+    i, n = 0, len(a)
+    while i < n:
+        same = a[i] == b[i]
+        j = i + 1
+        while j < n and (a[j] == b[j]) == same:
+            j += 1
+        ops.append(("equal" if same else "replace", i, j, i, j))
+        i = j
+    return ops
+
+
+def _greedy(a: list, b: list, window: int = 64, confirm: int = 3) -> list[tuple[str, int, int, int, int]]:
+    ops: list[tuple[str, int, int, int, int]] = []
+    i = j = 0
+    n, m = len(a), len(b)
+
+    def alike(x: int, y: int) -> bool:
+        k = 0
+        while k < confirm and x + k < n and y + k < m:
+            if a[x + k] != b[y + k]:
+                return False
+            k += 1
+        return k == confirm or x + k == n or y + k == m
+
+    def emit(tag: str, i1: int, i2: int, j1: int, j2: int) -> None:
+        if ops and ops[-1][0] == tag:
+            _, p1, _, q1, _ = ops.pop()
+            i1, j1 = p1, q1
+        ops.append((tag, i1, i2, j1, j2))
+
+    while i < n and j < m:
+        if a[i] == b[j]:
+            k = 0
+            while i + k < n and j + k < m and a[i + k] == b[j + k]:
+                k += 1
+            emit("equal", i, i + k, j, j + k)
+            i, j = i + k, j + k
+            continue
+        found = None
+        for step in range(1, window):
+            for di in range(step + 1):
+                dj = step - di
+                if i + di <= n and j + dj <= m and alike(i + di, j + dj):
+                    found = (di, dj)
+                    break
+            if found:
+                break
+        if found is None:
+            break
+        di, dj = found
+        tag = "replace" if di and dj else "delete" if di else "insert"
+        emit(tag, i, i + di, j, j + dj)
+        i, j = i + di, j + dj
+    if i < n or j < m:
+        tag = "replace" if i < n and j < m else "delete" if i < n else "insert"
+        emit(tag, i, n, j, m)
+    return ops
+
+
+def _range(start: int, stop: int) -> str:
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start if not length else start + 1},{length}"
+
+
+def unified_diff(a: list[str], b: list[str], fromfile: str, tofile: str, context: int = 3) -> Iterator[str]:
+    """``difflib.unified_diff`` (same format) over :class:`LineMatcher`'s opcodes."""
+    started = False
+    for group in LineMatcher(None, a, b, autojunk=False).get_grouped_opcodes(context):
+        if not started:
+            started = True
+            yield f"--- {fromfile}\n"
+            yield f"+++ {tofile}\n"
+        first, last = group[0], group[-1]
+        yield f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n"
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                yield from (" " + line for line in a[i1:i2])
+                continue
+            if tag in ("replace", "delete"):
+                yield from ("-" + line for line in a[i1:i2])
+            if tag in ("replace", "insert"):
+                yield from ("+" + line for line in b[j1:j2])

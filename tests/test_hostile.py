@@ -486,3 +486,45 @@ def test_fix_on_a_long_or_chain(tmp_path: Path):
     assert r.returncode == 1, r.stderr
     assert (tmp_path / "a.py").read_text() == or_chain(400).replace("== 4", "== JobState.JOB_STATE_SUCCEEDED")
     assert run(["check", "a.py"], tmp_path).returncode == 0
+
+
+@pytest.mark.skipif(not os.environ.get("JOBSTATE_CAMPAIGN"), reason="set JOBSTATE_CAMPAIGN=1 (or a file limit) to run")
+def test_fault_campaign():
+    """benchmarks/campaign.py: every fixture under every hostile mutation through flake8, check and fix."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from campaign import campaign
+
+    value = os.environ["JOBSTATE_CAMPAIGN"]
+    stats = campaign(int(value) if value.isdigit() and int(value) > 1 else 10**9)
+    assert stats["crashes"] == []
+    assert stats["fixed_files_that_no_longer_compile"] == []
+    assert stats["python_accepts_but_not_analysed"] == []
+    assert stats["temp_files_left"] == []
+
+
+def test_cr_only_file_is_analysed_and_keeps_its_last_line_end(tmp_path: Path):
+    """CR-only line ends (old Mac): the prefilter saw no import at a line start and skipped the file, and
+    libcst dropped the final "\\r" when fixing."""
+    data = BAD.replace("\n", "\r").encode()
+    (tmp_path / "a.py").write_bytes(data)
+    r = run(["check", "a.py"], tmp_path)
+    assert _where(r.stdout.splitlines()) == ["a.py:4:17: JS101"], r.stderr
+    assert run(["fix", "a.py"], tmp_path).returncode == 1
+    assert (tmp_path / "a.py").read_bytes() == FIXED.replace("\n", "\r").encode()
+
+
+def test_diff_of_many_fixes_is_difflibs_format():
+    import difflib
+
+    from flake8_jobstate.text import unified_diff
+
+    a = [f"x{i} = job.state == 4\n" if i % 7 == 0 else f"y{i} = {i}\n" for i in range(3000)]
+    b = [ln.replace("== 4", "== JobState.JOB_STATE_SUCCEEDED") for ln in a]
+    assert "".join(unified_diff(a, b, "a/x.py", "b/x.py")) == "".join(difflib.unified_diff(a, b, "a/x.py", "b/x.py"))
+    c = ["from m import JobState\n"] + b  # another length: matched greedily, still a diff that rebuilds ``c``
+    out: list[str] = []
+    from flake8_jobstate.text import LineMatcher
+
+    for tag, i1, i2, j1, j2 in LineMatcher(None, a, c, autojunk=False).get_opcodes():
+        out.extend(a[i1:i2] if tag == "equal" else c[j1:j2])
+    assert out == c

@@ -22,7 +22,8 @@ def _import_regex() -> "re.Pattern[str]":
         rf"from[ \t]+{re.escape(pkg)}[ \t]+import[ \t]+(?:\([^)]*|[^\n]*)\b{re.escape(name)}"
         for pkg, name in model.VERTEX_PACKAGES_FROM
     )
-    return re.compile(rf"(?m)^[ \t]*(?:(?:from|import)[ \t]+(?:{mods})\b|{froms})")
+    # a line starts after "\n" or after a lone "\r" (Python's line ends; "(?m)^" knows only "\n")
+    return re.compile(rf"(?m)(?:^|(?<=\r))[ \t\f]*(?:(?:from|import)[ \t]+(?:{mods})\b|{froms})")
 
 
 _VERTEX_IMPORT = _import_regex()

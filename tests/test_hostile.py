@@ -528,3 +528,12 @@ def test_diff_of_many_fixes_is_difflibs_format():
     for tag, i1, i2, j1, j2 in LineMatcher(None, a, c, autojunk=False).get_opcodes():
         out.extend(a[i1:i2] if tag == "equal" else c[j1:j2])
     assert out == c
+
+
+def test_stubbed_method_behind_a_form_feed(tmp_path: Path):
+    """The stubbing pass keeps a form feed in a method's indentation (it wrote the stub at column 0)."""
+    text = HEAD + "class C:\n\x0c    def other(self):\n        return 1\n\n    def wait(self):\n" \
+        "        if job.state == 4:\n            pass\n"
+    (tmp_path / "a.py").write_text(text)
+    r = run(["check", "a.py"], tmp_path)
+    assert _where(r.stdout.splitlines()) == ["a.py:9:25: JS101"], r.stdout + r.stderr

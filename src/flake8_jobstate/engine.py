@@ -184,7 +184,7 @@ def _stub(lines: list[str], start: int, end: int, head: str, raises: bool = Fals
     (Blank lines would cost libcst one node each; the string is a single token.) ``raises``: the body ends in
     ``raise`` instead, for a function that never returns (its callers' wait loops end there)."""
     first = lines[start - 1]
-    indent = first[: len(first) - len(first.lstrip(" \t"))]
+    indent = first[: len(first) - len(first.lstrip(" \t\f"))]
     eol = first[len(first.rstrip("\r\n")) :] or "\n"
     sep = " " if head else ""
     if start == end:

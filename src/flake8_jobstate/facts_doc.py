@@ -7,7 +7,6 @@ around them states the runtime behaviour the rules are built on (re-checked by `
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -137,22 +136,9 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m flake8_jobstate.facts_doc", description=__doc__.splitlines()[0])
-    parser.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH)
-    parser.add_argument("--check", action="store_true", help="exit 1 when the file is stale instead of writing it")
-    args = parser.parse_args(argv)
-    text = render()
-    current = args.path.read_text(encoding="utf-8") if args.path.exists() else None
-    if args.check:
-        if current != text:
-            print(f"{args.path} is stale: run python -m flake8_jobstate.facts_doc", file=sys.stderr)
-            return 1
-        return 0
-    if current != text:
-        args.path.parent.mkdir(parents=True, exist_ok=True)
-        args.path.write_text(text, encoding="utf-8")
-        print(f"wrote {args.path}")
-    return 0
+    from .machine_doc import generated_doc_main
+
+    return generated_doc_main(argv, "flake8_jobstate.facts_doc", __doc__.splitlines()[0], DEFAULT_PATH, render())
 
 
 if __name__ == "__main__":

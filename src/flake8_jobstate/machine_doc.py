@@ -96,16 +96,17 @@ def render() -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m flake8_jobstate.machine_doc", description=__doc__.splitlines()[0])
-    parser.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH)
+def generated_doc_main(argv: list[str] | None, module: str, description: str, default: Path, text: str) -> int:
+    """``python -m MODULE [PATH] [--check]`` for a generated doc: write ``text`` to PATH, or with ``--check``
+    exit 1 when PATH differs from it (facts_doc uses it too)."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=description)
+    parser.add_argument("path", nargs="?", type=Path, default=default)
     parser.add_argument("--check", action="store_true", help="exit 1 when the file is stale instead of writing it")
     args = parser.parse_args(argv)
-    text = render()
     current = args.path.read_text(encoding="utf-8") if args.path.exists() else None
     if args.check:
         if current != text:
-            print(f"{args.path} is stale: run python -m flake8_jobstate.machine_doc", file=sys.stderr)
+            print(f"{args.path} is stale: run python -m {module}", file=sys.stderr)
             return 1
         return 0
     if current != text:
@@ -113,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         args.path.write_text(text, encoding="utf-8")
         print(f"wrote {args.path}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return generated_doc_main(argv, "flake8_jobstate.machine_doc", __doc__.splitlines()[0], DEFAULT_PATH, render())
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ LAYERS = {
     "reads": 0,
     "text": 0,
     "config": 1,
+    "paths": 1,
     "prefilter": 2,
     "resolver": 2,
     "project": 3,

@@ -55,7 +55,7 @@ def test_every_fixture_with_findings_passes(path):
     from expectations import config_of
 
     source = path.read_text(encoding="utf-8")
-    assert prefilter(source, config_of(source))
+    assert prefilter(source, config_of(source), str(path))
 
 
 @pytest.mark.parametrize("path", fixture_files(), ids=lambda p: p.name)
@@ -65,5 +65,20 @@ def test_rejected_files_have_no_findings(path):
 
     source = path.read_text(encoding="utf-8")
     cfg = config_of(source)
-    if not prefilter(source, cfg):
+    if not prefilter(source, cfg, str(path)):
         assert analyze_module(parse(source), cfg, str(path)) == []
+
+
+@pytest.mark.parametrize("line", ["from .workers import Worker\n", "from . import workers\n",
+                                  "from pkg.workers import Worker\n", "import pkg.workers as w\n"])
+def test_a_project_module_that_imports_vertex_lets_the_importer_in(tmp_path, line):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "workers.py").write_text("from google.cloud import aiplatform_v1\n\nclass Worker: ...\n")
+    (pkg / "plain.py").write_text("import os\n\nclass Worker: ...\n")
+    source = line + "x = Worker().job().state\n"
+    assert not prefilter(source)  # no path: nothing to look at
+    assert prefilter(source, path=str(pkg / "runner.py"))
+    plain = source.replace("workers", "plain")
+    assert not prefilter(plain, path=str(pkg / "runner.py"))

@@ -332,3 +332,27 @@ def test_js206_twin_keys_never_match():
     v1, beta = reach(model.V1_JOB.qualname), reach(model.V1BETA1_JOB.qualname)
     with pytest.raises(KeyError):
         {v1.JOB_STATE_SUCCEEDED: 1}[beta.JOB_STATE_SUCCEEDED]
+
+
+_V1BETA1_MARKERS = ('select_version("v1beta1")', "select_version('v1beta1')", "compat.V1BETA1", "_v1beta1")
+
+
+@pytest.mark.parametrize("path,kind", sorted((p, k) for p, k in model.SDK_CLASSES.items()
+                                             if p.startswith("google.cloud.aiplatform.")),
+                         ids=lambda x: x if isinstance(x, str) else "")
+def test_sdk_api_version_per_class_from_the_source(path, kind):
+    """A resource class can carry a v1beta1 state only if its code (or a base class's, in the SDK) selects the
+    v1beta1 API or builds v1beta1 resources; every other class is v1 exactly."""
+    import inspect
+
+    cls = reach(path)
+    sources = [inspect.getsource(k) for k in cls.__mro__ if k.__module__.startswith("google.cloud.aiplatform")]
+    switches = any(m in src for src in sources for m in _V1BETA1_MARKERS)
+    can_be_v1beta1 = kind.twin is not None or kind.enum.version == "v1beta1"
+    assert switches == can_be_v1beta1, (path, switches)
+
+
+def test_only_batch_prediction_switches_among_the_top_level_resources():
+    assert {k.name for p, k in model.SDK_CLASSES.items()
+            if p.startswith("google.cloud.aiplatform.") and ".preview." not in p and k.twin is not None} == {
+        "BatchPredictionJob"}

@@ -239,7 +239,7 @@ def _cached(args: argparse.Namespace, settings, files: list[str], compute: Calla
             if raw is not None:
                 res = on_hit(path, data, raw)
             elif data is not None:
-                entry = prefiltered_out(data, settings, with_entry=cache is not None)
+                entry = prefiltered_out(data, settings, with_entry=cache is not None, path=path)
                 if entry is not None:
                     res = FileResult(path)
                     if cache is not None and entry is not True:

@@ -122,7 +122,7 @@ class JobStateCodemod(VisitorBasedCodemodCommand):
         self.needed_imports = []
         config, accept = self._settings()
         self._config, self._accept_pass = config, accept
-        if not self.prefiltered and not prefilter(tree.code, config):
+        if not self.prefiltered and not prefilter(tree.code, config, self.context.filename):
             raise SkipFile("nothing that could be a Vertex job state")
         out = super().transform_module(tree)  # raises SkipFile when the first pass has nothing to do
         for _ in range(MAX_PASSES - 1):
@@ -277,7 +277,7 @@ def fix_code(
     """
     from .engine import analyze_source, deep_recursion, parse, python_tree
 
-    if cheap_pass and not prefilter(source, config):
+    if cheap_pass and not prefilter(source, config, path):
         return source, [], []
     # the cheap pass first (irrelevant functions stubbed, same findings): most files have nothing to fix
     if cheap_pass:

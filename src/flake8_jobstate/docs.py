@@ -37,6 +37,46 @@ def rule_table() -> str:
     return "\n".join(lines)
 
 
+RESOLUTION = [
+    "## Resolution",
+    "",
+    "What the resolver can prove is a state, and what it cannot (then every rule stays silent on it).",
+    "",
+    "Known:",
+    "",
+    "- member references through any import spelling (aliases included), `E(int)`, `E[\"NAME\"]`, and names",
+    "  or attributes assigned from them;",
+    "- `.state` (`.job_state`) of SDK resources and their `get`/`create`/`list` results, GAPIC client getters",
+    "  and messages, google-genai `batches`/`tunings` results, `vertexai.tuning` jobs;",
+    "- annotations with an enum, an SDK/GAPIC/genai class, or a class of the project (variables, parameters,",
+    "  returns); peer evidence (compared with members of one class in the same scope); configured names;",
+    "- across functions, methods and modules of the project (summaries): what a function or method returns",
+    "  when every `return` agrees (a state of one class, a job or message of one kind, a client), what a",
+    "  class stores in `self.<attr>` when every store agrees (`__init__` first, then any method), module-level",
+    "  names, methods through the class's bases in the project, properties, instances of project classes;",
+    "- named constants and containers of members, strs or ints (module, class and sibling-module constants,",
+    "  sets built from them with `frozenset(...)`, `|`, `-`, `.union`).",
+    "",
+    "Other modules of the project are read from their text (parsed, never imported or run), once per",
+    "process and content, up to three modules deep; the SDK packages (`google.*`, `vertexai`, `agentplatform`)",
+    "are never read: what they return is a fact of the model.",
+    "",
+    "Unknowable (silent):",
+    "",
+    "- dynamic dispatch: a method overridden where the call cannot see it, callables passed around or kept in",
+    "  dicts, objects whose class the resolver cannot see;",
+    "- `getattr`/`setattr` with computed names, `*args`/`**kwargs`, decorators other than `property`,",
+    "  `staticmethod`, `classmethod` and the `functools` caches (a decorator may wrap the result);",
+    "- values from I/O: REST/JSON responses, `MessageToDict`/`to_dict()`, files, environment, databases;",
+    "- functions whose `return`s disagree, generators, recursion and import cycles; attributes stored with",
+    "  different values, stored from outside the class, or stored by a method after another method read them;",
+    "- star imports, modules outside the analysed file's source tree, modules over 300 kB;",
+    "- a file with no Vertex/genai import of its own is analysed only when a module of its tree that it",
+    "  imports (one level deep) has one.",
+    "",
+]
+
+
 def rules_md() -> str:
     out = [
         "# Rules",
@@ -49,10 +89,13 @@ def rules_md() -> str:
         "",
         "Decisions that apply to every rule:",
         "",
-        "- SDK resources (`aiplatform.CustomJob`, `BatchPredictionJob`, `PipelineJob`, training jobs) wrap a v1",
-        "  resource by default but switch to the v1beta1 API for some features, so their `.state` is of either",
-        "  twin: JS105 does not compare them with one version, and fixes never spell a member for them (JS101",
-        "  is still reported, without a fix). GAPIC clients and messages know their version exactly.",
+        "- SDK resources carry the API version their class can return: `aiplatform.CustomJob`,",
+        "  `HyperparameterTuningJob`, `PipelineJob` and the training jobs wrap a v1 resource (JS105 against",
+        "  v1beta1 members, fixes spell v1 members); `BatchPredictionJob` can switch to v1beta1 (model",
+        "  monitoring), so its `.state` is of either twin (no JS105 between the twins, JS101 without a fix);",
+        "  `aiplatform.preview.jobs.CustomJob` and `vertexai.tuning` jobs are v1beta1 (the other `preview.jobs`",
+        "  classes can switch: either twin).",
+        "  GAPIC clients and messages know their version exactly.",
         "- A GAPIC getter on a receiver the resolver cannot see (`clients[\"job\"].get_custom_job(...)`, as in the",
         "  Vertex AI samples) is known by its name: `get_custom_job`, `get_batch_prediction_job`,",
         "  `get_hyperparameter_tuning_job`, `get_data_labeling_job`, `get_nas_job`, `get_tuning_job`,",
@@ -70,6 +113,7 @@ def rules_md() -> str:
         "  for the rules: their members are equal strings.",
         "",
     ]
+    out += RESOLUTION
     for r in iter_rules():
         out += rule_page(r)
     return "\n".join(out).rstrip() + "\n"

@@ -23,6 +23,7 @@ from .config import DEFAULT, DEFAULT_MAX_FILE_SIZE, Config
 from .context import Context
 from .errors import ParseError, Skipped
 from .prefilter import prefilter
+from .project import ProjectView, stub_lines
 from .resolver import Resolver, iter_children
 from .rules import all_rules
 from .rules.base import Finding, Rule
@@ -57,7 +58,7 @@ def deep_recursion() -> Iterator[None]:
 
 def _analyze_module(module: cst.Module, config: Config, path: str, rules: Optional[Iterable[Rule]],
                     tree: Optional[ast.AST] = None) -> list[Finding]:
-    resolver = Resolver(module, config).run()
+    resolver = Resolver(module, config, ProjectView(path, config)).run()
     ctx = Context(module, resolver, config, path)
     findings: list[Finding] = []
     seen: set[tuple[str, int, str]] = set()
@@ -176,26 +177,6 @@ def _locate(module: cst.Module, findings: list[Finding], tree: Optional[ast.AST]
             pos = positions[f.node]
             f.line, f.col = pos.start.line + offset, pos.start.column
     return True
-
-
-def _stub(lines: list[str], start: int, end: int, head: str, raises: bool = False) -> None:
-    """Lines ``start..end`` (1-based) become ``head`` at the first line's indentation with a body that keeps
-    the line count: ``pass`` on one line, else one triple-quoted string of empty lines closed on line ``end``.
-    (Blank lines would cost libcst one node each; the string is a single token.) ``raises``: the body ends in
-    ``raise`` instead, for a function that never returns (its callers' wait loops end there)."""
-    first = lines[start - 1]
-    indent = first[: len(first) - len(first.lstrip(" \t\f"))]
-    eol = first[len(first.rstrip("\r\n")) :] or "\n"
-    sep = " " if head else ""
-    if start == end:
-        lines[start - 1] = f"{indent}{head}{sep}{'raise' if raises else 'pass'}{eol}"
-        return
-    lines[start - 1] = f'{indent}{head}{sep}"""{eol}'
-    for i in range(start, end):
-        ln = lines[i]
-        lines[i] = ln[len(ln.rstrip("\r\n")) :]
-    last = lines[end - 1]
-    lines[end - 1] = ('"""; raise' if raises else '"""') + last
 
 
 def _never_returns(fn: ast.AST) -> bool:
@@ -328,7 +309,7 @@ def analyze_source(
     raise ParseError, texts too deep or over ``config.max_file_size`` Skipped (a ParseError), without
     reaching libcst.
     """
-    if not prefilter(source, config):
+    if not prefilter(source, config, path):
         return []
     tree = guard(source, tree, config.max_file_size)
     findings = analyze_module(parse(prune(source, config, tree), tree), config, path, tree=tree)
@@ -346,6 +327,9 @@ def original_columns(findings: list[Finding], source: str) -> list[Finding]:
 
 _RELEVANT = re.compile(r"(?i)state")
 _RETURNS_OBJECT = re.compile(r"Job|Pipeline|Client|State")
+_WORD = re.compile(r"\w+")
+_CALLED = re.compile(r"(?<!def )\b(\w+)\(")
+_RETURNS_VALUE = re.compile(r"(?i)\breturn\b[^\n]*(?:job|pipeline|client|batches|tunings)")
 _ATTR_ASSIGN = re.compile(r"\b(?:self|cls)\.(\w+)\s*(?::[^=\n]*)?(?:[-+*/%&|^@]|//|<<|>>|\*\*)?=(?!=)")
 
 
@@ -400,6 +384,10 @@ def prune(source: str, config: Config = DEFAULT, tree: Optional[ast.AST] = None)
             if _RETURNS_OBJECT.search(ann):
                 bodies.append((fbody[0].lineno, end))
                 return True
+        if _RETURNS_VALUE.search(text):
+            prop = any("property" in ast.unparse(d) for d in getattr(fn, "decorator_list", []))
+            helpers.append((start, end, getattr(fn, "name", ""), text, prop))
+            return True  # a helper that may return a job or a client: kept when kept code calls it
         return False
 
     def consider(stmts: list, in_class: bool) -> None:
@@ -413,8 +401,9 @@ def prune(source: str, config: Config = DEFAULT, tree: Optional[ast.AST] = None)
             elif isinstance(st, ast.ClassDef):
                 start = min([d.lineno for d in st.decorator_list] + [st.lineno])
                 if st.end_lineno and not _class_relevant(st, start):
-                    classes.append((start, st.end_lineno, st.name))
+                    pending_classes.append((st, start, st.end_lineno))
                 else:
+                    kept_texts.append(" ".join(ast.unparse(b) for b in st.bases) + "\n")  # its bases matter
                     consider(st.body, True)
 
     # names bound at module or class level by a statement that involves a state count as state words
@@ -429,6 +418,8 @@ def prune(source: str, config: Config = DEFAULT, tree: Optional[ast.AST] = None)
     with_attrs: list[tuple[list[str], int, int, str]] = []
     bodies: list[tuple[int, int]] = []
     classes: list[tuple[int, int, str]] = []
+    helpers: list[tuple[int, int, str, str, bool]] = []
+    pending_classes: list[tuple[ast.ClassDef, int, int]] = []
 
     def _class_relevant(cls: ast.ClassDef, start: int) -> bool:
         # a class none of whose code (docstrings aside) spells a state word holds no finding; it becomes a stub
@@ -438,6 +429,25 @@ def prune(source: str, config: Config = DEFAULT, tree: Optional[ast.AST] = None)
         stripped = _without_docstrings(cls, lines, start)
         return bool(_RELEVANT.search(stripped) or any(w in stripped for w in extra))
     consider(body, False)
+    # helpers and classes (bases, wrappers) matter when kept code calls or names them, transitively
+    if helpers or pending_classes:
+        words: set[str] = set()
+        called: set[str] = set()
+        done = 0
+        while done < len(kept_texts):
+            for text in kept_texts[done:]:
+                words.update(_WORD.findall(text))
+                called.update(_CALLED.findall(text))
+            done = len(kept_texts)
+            for item in [h for h in helpers if h[2] in called or (h[4] and h[2] in words)]:
+                helpers.remove(item)
+                kept_texts.append(item[3])
+            for cls_item in [c for c in pending_classes if c[0].name in words]:
+                pending_classes.remove(cls_item)
+                kept_texts.append(" ".join(ast.unparse(b) for b in cls_item[0].bases) + "\n")
+                consider(cls_item[0].body, True)
+    spans.extend((h[0], h[1], h[2]) for h in helpers)
+    classes.extend((start, end, st.name) for st, start, end in pending_classes)
     # a method that only assigns ``self.x`` matters when some kept code reads that ``x``
     kept = "".join(kept_texts)
     for attrs, start, end, name in with_attrs:
@@ -449,11 +459,11 @@ def prune(source: str, config: Config = DEFAULT, tree: Optional[ast.AST] = None)
     if any(end > len(lines) for _, end, _ in spans + classes) or any(end > len(lines) for _, end in bodies):
         return source
     for start, end, name in classes:
-        _stub(lines, start, end, f"class {name}:")
+        stub_lines(lines, start, end, f"class {name}:")
     for start, end in bodies:
-        _stub(lines, start, end, "")
+        stub_lines(lines, start, end, "")
     for start, end, name in spans:
-        _stub(lines, start, end, f"def {name}(*a, **k):", start in raising)
+        stub_lines(lines, start, end, f"def {name}(*a, **k):", start in raising)
     return "".join(lines)
 
 

@@ -243,7 +243,7 @@ def _record(path: str, f, line: int, col: int, cell: Optional[int] = None,  # no
 
 def raw_findings(text: str, config: Config, shown: str) -> list[Raw]:
     """The engine's findings for a Python file's text, as plain tuples, before selection and ``# noqa``."""
-    if not prefilter(text, config):
+    if not prefilter(text, config, shown):
         return []
     from .engine import analyze_source
 
@@ -274,7 +274,8 @@ def _report(res: FileResult, text: Optional[str], raw: Sequence[Raw], settings: 
     res.records.sort(key=lambda r: (r.cell or 0, r.line, r.col, r.code))
 
 
-def prefiltered_out(data: bytes, settings: Settings, with_entry: bool = True) -> "Entry | bool | None":
+def prefiltered_out(data: bytes, settings: Settings, with_entry: bool = True,
+                    path: Optional[str] = None) -> "Entry | bool | None":
     """For a Python file's bytes that the prefilter rejects: its (empty) cache entry, or True without
     ``with_entry``. None when the engine is needed, or when the bytes do not decode (the full pass reports
     that). What the prefilter read of other files is recorded, as in the full pass."""
@@ -283,7 +284,7 @@ def prefiltered_out(data: bytes, settings: Settings, with_entry: bool = True) ->
     except ReadError:
         return None
     with reads.recording() as deps:
-        if prefilter(text, settings.config):
+        if prefilter(text, settings.config, path):
             return None
     return Entry(reads.digest(data), deps, ()) if with_entry else True
 

@@ -63,7 +63,7 @@ class Plugin:
         source = "".join(self.lines)
         if not source.isascii() and self._skipped(source):
             return
-        if not prefilter(source, self.config):
+        if not prefilter(source, self.config, self.filename):
             return
         try:
             from .engine import analyze_source

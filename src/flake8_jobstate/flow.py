@@ -9,8 +9,9 @@ Three layers, all conservative (anything not understood is "unknown", and unknow
   ``evaluate(cond, state)`` is three-valued (True / False / None = depends on something else).
 * **Known states** (JS201). :class:`KnownStates` walks a function body in order, narrowing what a state
   expression may be from ``if``/``elif``/``else`` guards, early ``return``/``raise``/``continue``/``break``,
-  ``assert``, ``match`` cases, and earlier assignments to the same attribute in the same block; calls that receive
-  the object and rebinding forget what was known.
+  ``assert``, ``match`` cases (``case A | B:`` knows A or B), and earlier assignments to the same attribute in the
+  same block; calls that receive the object and rebinding forget what was known; assignments to other attributes
+  of the object (``job.end_time = None``) do not.
 * **Wait loops** (JS202/JS203). :meth:`Analysis.loops` compiles every ``while`` loop and ``for`` over
   ``range``/``count`` into a control tree of guards and exits and runs it once per member of the enum: on which
   states can the loop stop (any exit, timeouts included), on which must it stop, and does it keep waiting while
@@ -1174,7 +1175,7 @@ class KnownStates:
             return
         attribute = isinstance(target, cst.Attribute)
         if attribute and target.attr.value not in self.analysis.state_attrs:
-            _forget_root(env, root_of(k))
+            _forget_key(env, k)  # ``job.end_time = None`` says nothing about ``job.state``
             return
         target_classes = None
         if attribute:

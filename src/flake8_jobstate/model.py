@@ -234,11 +234,11 @@ DATAFLOW_JOB = EnumClass(
 )
 
 
-def _foreign(qualname: str, display: str, members: Mapping[str, int]) -> EnumClass:
+def _foreign(qualname: str, display: str, members: Mapping[str, int], extra: tuple[str, ...] = ()) -> EnumClass:
     """A GAPIC enum of another product: reached through ``pkg.X``, ``pkg.types.X`` and ``pkg.types.mod.X``."""
     head, _, tail = qualname.partition(".types.")
     mod, _, inner = tail.partition(".")
-    spellings = (qualname, f"{head}.{inner}", f"{head}.types.{inner}")
+    spellings = (qualname, f"{head}.{inner}", f"{head}.types.{inner}") + extra
     return EnumClass(
         key=qualname,
         qualname=qualname,
@@ -287,6 +287,24 @@ OTHER_ENUMS: tuple[EnumClass, ...] = (
         "google.cloud.dataproc_v1.types.batches.Batch.State",
         "Dataproc Batch.State",
         {"STATE_UNSPECIFIED": 0, "PENDING": 1, "RUNNING": 2, "CANCELLING": 3, "CANCELLED": 4, "SUCCEEDED": 5, "FAILED": 6},
+    ),
+    # google-cloud-notebooks 1.13.0 (notebooks_v1/types/execution.py); ``google.cloud.notebooks`` re-exports it
+    _foreign(
+        "google.cloud.notebooks_v1.types.execution.Execution.State",
+        "Notebooks Execution.State",
+        {
+            "STATE_UNSPECIFIED": 0,
+            "QUEUED": 1,
+            "PREPARING": 2,
+            "RUNNING": 3,
+            "SUCCEEDED": 4,
+            "FAILED": 5,
+            "CANCELLING": 6,
+            "CANCELLED": 7,
+            "EXPIRED": 9,
+            "INITIALIZING": 10,
+        },
+        extra=("google.cloud.notebooks.Execution.State",),
     ),
 )
 
@@ -460,18 +478,23 @@ _MESSAGE_MODULES = {
     "NotebookExecutionJob": "notebook_execution_job",
 }
 
-# The SDK's resource classes wrap a v1 resource by default, but switch to the v1beta1 API for some features
-# (``BatchPredictionJob.create(model_monitoring_objective_config=...)`` selects v1beta1, jobs.py), and the SDK's
-# own state sets list both versions for that reason. So their ``.state`` is of either twin: the family is
-# known (JobState vs PipelineState), the version is not, and no fix spells a member for them.
+# The SDK's resource classes wrap a v1 resource. Only ``BatchPredictionJob`` can switch to the v1beta1 API
+# (``create(model_monitoring_objective_config=...)`` selects v1beta1 in jobs.py; ``preview.jobs.BatchPredictionJob``
+# inherits it), so its ``.state`` is of either twin: JS105 sees the family only, and no fix spells a member for
+# it. Every other class is v1 exactly (tests/test_truth.py reads the installed SDK's source to pin this).
+SDK_SWITCHES_VERSION: frozenset[str] = frozenset({"BatchPredictionJob"})
 SDK_CLASSES: dict[str, JobKind] = {}
 for _n in _SDK_JOBS_V1:
     for _p in ("google.cloud.aiplatform", "google.cloud.aiplatform.jobs"):
-        SDK_CLASSES[f"{_p}.{_n}"] = JobKind(_n, V1_JOB, twin=V1BETA1_JOB)
+        SDK_CLASSES[f"{_p}.{_n}"] = JobKind(_n, V1_JOB, twin=V1BETA1_JOB if _n in SDK_SWITCHES_VERSION else None)
 for _n in _SDK_PIPELINES:
     _home = "google.cloud.aiplatform.pipeline_jobs" if _n == "PipelineJob" else "google.cloud.aiplatform.training_jobs"
     for _p in ("google.cloud.aiplatform", _home):
-        SDK_CLASSES[f"{_p}.{_n}"] = JobKind(_n, V1_PIPELINE, twin=V1BETA1_PIPELINE)
+        SDK_CLASSES[f"{_p}.{_n}"] = JobKind(_n, V1_PIPELINE)
+SDK_CLASSES["google.cloud.aiplatform.preview.jobs.BatchPredictionJob"] = JobKind(
+    "BatchPredictionJob", V1_JOB, twin=V1BETA1_JOB)
+SDK_CLASSES["google.cloud.aiplatform.preview.jobs.HyperparameterTuningJob"] = JobKind(
+    "HyperparameterTuningJob", V1_JOB, twin=V1BETA1_JOB)  # selects v1beta1 for some calls: either twin
 # Its property is annotated with the v1 enum, but the value comes from a v1beta1 resource (measured).
 SDK_CLASSES["google.cloud.aiplatform.preview.jobs.CustomJob"] = JobKind("CustomJob", V1BETA1_JOB)
 for _p in ("vertexai.tuning", "vertexai.preview.tuning", "vertexai.tuning._tuning"):

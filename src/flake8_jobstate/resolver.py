@@ -12,8 +12,8 @@ Rules 1-6 of rules.md "Resolution" map onto :meth:`Resolver.resolve` (1-4, 6) an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterator, Optional, Union
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Optional, Protocol, Union
 
 import libcst as cst
 
@@ -150,17 +150,59 @@ class DictLit:
 
 @dataclass(frozen=True)
 class Func:
-    """A function defined in this file; ``returns`` is what its return annotation makes of the result."""
+    """A function or method of the project; ``returns`` is what its return annotation makes of the result.
+
+    ``key`` (the id of its ``def``) and ``owner`` (the resolver of its module) let callers ask for its summary
+    (what its ``return`` statements yield) when it has no annotation; ``prop``: a property (read, not called).
+    """
 
     returns: "Value" = None
+    key: int = 0
+    owner: Optional["Resolver"] = field(default=None, compare=False, hash=False, repr=False)
+    prop: bool = False
+    annotated: bool = False  # a return annotation, understood or not, is what the caller gets
+
+    def result(self) -> "Value":
+        """What calling it (reading it, for a property) yields: the annotation, else the summary."""
+        if self.returns is not None or self.annotated:
+            return self.returns
+        return self.owner.summary(self.key) if self.owner is not None else None
 
 
 @dataclass(frozen=True)
 class SelfRef:
-    """``self``/``cls`` inside a method of a class defined in this file."""
+    """``self``/``cls`` inside a method of a class of the project, or an instance of such a class (a call of
+    the class, a parameter annotated with it); ``owner`` is the resolver of the class's module (None: this one)."""
 
     class_name: str
     tag: int
+    owner: Optional["LazyModule"] = field(default=None, compare=False, hash=False, repr=False)
+
+
+class LazyModule:
+    """The resolver of another module of the project, parsed only when a question needs it."""
+
+    __slots__ = ("_load", "_resolver", "_loaded")
+
+    def __init__(self, load: Callable[[], Optional["Resolver"]]) -> None:
+        self._load = load
+        self._resolver: Optional[Resolver] = None
+        self._loaded = False
+
+    def get(self) -> Optional["Resolver"]:
+        if not self._loaded:
+            self._loaded = True
+            self._resolver = self._load()
+        return self._resolver
+
+
+@dataclass(frozen=True)
+class UserClass:
+    """A class defined in another module of the project (found through the project hook)."""
+
+    class_name: str
+    module: LazyModule = field(compare=False, hash=False, repr=False)
+    path: str = ""
 
 
 @dataclass(frozen=True)
@@ -187,8 +229,26 @@ CONFLICT = _Conflict()
 
 Value = Union[
     Path, EnumRef, BadMember, StateVal, Rendered, NameOf, IntOf, ClassRef, BoundMethod, Obj, ObjList, Client,
-    GenaiClient, Coll, DictLit, Func, SelfRef, Opaque, Chain, _Conflict, None,
+    GenaiClient, Coll, DictLit, Func, SelfRef, UserClass, Opaque, Chain, _Conflict, None,
 ]
+
+# what a summary (a function's result, a ``self.<attr>``, a project module's name) may carry across: values
+# whose meaning does not depend on where they are read
+SUMMARY_VALUES = (StateVal, Obj, ObjList, Client, GenaiClient)
+_PROPERTY_DECORATORS = frozenset({"property", "cached_property", "functools.cached_property"})
+# decorators that keep what a function returns (anything else may wrap it: its result is unknown)
+_TRANSPARENT_DECORATORS = _PROPERTY_DECORATORS | frozenset(
+    {"staticmethod", "classmethod", "abstractmethod", "abc.abstractmethod", "functools.cache", "cache",
+     "functools.lru_cache", "lru_cache", "override", "typing.override"}
+)
+
+
+class ProjectHook(Protocol):
+    """What the resolver asks about names imported from the user's own source tree (see ``project.py``)."""
+
+    def lookup(self, path: str) -> "Value":
+        """The value of ``path`` (``.mod.Name``, ``pkg.mod.Name``) in the project, or None."""
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # Scopes
@@ -333,8 +393,20 @@ _COLLECTED = (
 class Resolver:
     """Walks a module once; afterwards answers ``resolve(expr)`` / ``state_of(expr)`` for any node in it."""
 
-    def __init__(self, module: cst.Module, config: Config) -> None:
+    def __init__(self, module: cst.Module, config: Config, project: Optional[ProjectHook] = None,
+                 poisoned: frozenset[tuple[str, str]] = frozenset()) -> None:
         self.config = config
+        self.project = project
+        # (class, attr) read before every method that assigns it was analysed, in an earlier run: unknown
+        self._poisoned = poisoned
+        self._attr_reads: list[tuple[str, str, Value]] = []
+        self._fns: dict[int, tuple[cst.FunctionDef, Scope]] = {}
+        self._returns: dict[int, list[Value]] = {}
+        self._summaries: dict[int, Value] = {}
+        self._busy: set[int] = set()
+        self._generators: set[int] = set()
+        self.class_tags: dict[int, str] = {}  # id(ClassDef) -> name, for local classes (bound as Opaque)
+        self.class_bases: dict[str, list[cst.BaseExpression]] = {}
         self.module_node = module
         self.module_scope = Scope(None, "module", module)
         self.scope = self.module_scope
@@ -356,11 +428,87 @@ class Resolver:
 
     def run(self) -> "Resolver":
         self.walk(self.module_node)
+        # ``__init__`` first: the attributes it stores are what the other methods read
+        self._deferred.sort(key=lambda d: d[0].name.value != "__init__")
         while self._deferred:
             node, scope = self._deferred.pop(0)
-            self._analyse_function(node, scope)
+            if id(node) not in self._returns:
+                self._analyse_function(node, scope)
+        premature = frozenset((c, a) for c, a, v in self._attr_reads
+                              if self._own_attr(c, a) != v) - self._poisoned
+        if premature:
+            # a method read ``self.<attr>`` before another method stored something else in it: run again with
+            # those attributes unknown (rare; the answer must not depend on the order of the methods)
+            return Resolver(self.module_node, self.config, self.project, self._poisoned | premature).run()
         self._build_evidence()
         return self
+
+    # -- summaries: what a function returns, what a class stores ----------------------------------------------
+
+    def summary(self, key: int) -> Value:
+        """What the function ``def`` with id ``key`` returns, when every ``return`` agrees (else None).
+
+        A function not analysed yet is analysed now (its module scope is as complete as at the call); a
+        recursive call (directly or through a cycle) is unknown.
+        """
+        if key in self._summaries:
+            return self._summaries[key]
+        if key in self._busy or key not in self._fns:
+            return None
+        if key not in self._returns:
+            node, scope = self._fns[key]
+            self._busy.add(key)
+            try:
+                self._analyse_function(node, scope)
+            finally:
+                self._busy.discard(key)
+        node = self._fns[key][0]
+        out: Value = None
+        if key not in self._generators and all(_transparent(d.decorator) for d in node.decorators):
+            values = self._returns.get(key, [])
+            for v in values:
+                if not isinstance(v, SUMMARY_VALUES) or (out is not None and not _same_kind(out, v)):
+                    out = None
+                    break
+                out = _generalise(v) if out is None else _join_summary(out, v)
+        self._summaries[key] = out
+        return out
+
+    def _own_attr(self, class_name: str, attr: str) -> Value:
+        v = self.class_attrs.get(class_name, {}).get(attr)
+        return None if v is CONFLICT else v
+
+    def class_member(self, class_name: str, attr: str, seen: Optional[set[tuple[int, str]]] = None) -> Value:
+        """``attr`` of instances of the class ``class_name`` of this module: stored in ``self.<attr>``, a method
+        or a class attribute, through the class's bases in this module and in the project."""
+        attrs = self.class_attrs.get(class_name)
+        if attrs is None:
+            return None
+        if attr in attrs:
+            return None if (class_name, attr) in self._poisoned else attrs[attr]
+        seen = seen if seen is not None else set()
+        seen.add((id(self), class_name))
+        for base in self.class_bases.get(class_name, []):
+            module, name = self._class_of(self.resolve(base))
+            owner = module.get() if isinstance(module, LazyModule) else module
+            if owner is None or name is None or (id(owner), name) in seen:
+                continue
+            v = owner.class_member(name, attr, seen)
+            if v is not None:
+                return v
+        return None
+
+    def _class_of(self, v: Value) -> tuple[Union["Resolver", LazyModule, None], Optional[str]]:
+        """The (resolver or lazily parsed module, class name) a value names, when it is a class of the project."""
+        if isinstance(v, Chain) and not v.attrs and v.tag in self.class_tags:
+            return self, self.class_tags[v.tag]
+        if isinstance(v, UserClass):
+            return v.module, v.class_name
+        if isinstance(v, Path) and self.project is not None:
+            found = self.project.lookup(v.path)
+            if isinstance(found, UserClass):
+                return found.module, found.class_name
+        return None, None
 
     def scope_for(self, node: cst.CSTNode) -> Scope:
         return self._scope_of.get(id(node), self.module_scope)
@@ -395,6 +543,25 @@ class Resolver:
     def visit_Name(self, node: cst.Name) -> None:
         self._names[id(node)] = self.scope.lookup(node.value)
 
+    def leave_Return(self, node: cst.Return) -> None:
+        fscope = self.scope.function()
+        if fscope is None or fscope.kind != "function" or not isinstance(fscope.node, cst.FunctionDef):
+            return
+        returns = self._returns.get(id(fscope.node))
+        if returns is None:
+            return
+        if node.value is None or (isinstance(node.value, cst.Name) and node.value.value == "None"):
+            return  # ``return`` / ``return None``: an Optional result, as ``Optional[X]`` annotations are read
+        returns.append(self.resolve(node.value))
+
+    def _mark_generator(self, node: cst.CSTNode) -> None:
+        fscope = self.scope.function()
+        if fscope is not None and isinstance(fscope.node, cst.FunctionDef):
+            self._generators.add(id(fscope.node))
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self._mark_generator(node)
+
     # -- imports -------------------------------------------------------------------------------------------------
 
     def visit_Import(self, node: cst.Import) -> bool:
@@ -417,7 +584,7 @@ class Resolver:
         for alias in node.names:
             name = _module_name(alias.name)
             bound = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
-            self._bind(bound, self._path_value(f"{base}.{name}" if base else name))
+            self._bind(bound, self._path_value(f"{base}.{name}" if base and not base.endswith(".") else base + name))
         return False
 
     def _path_value(self, path: str) -> Value:
@@ -452,12 +619,13 @@ class Resolver:
                 self._bind_target(el.value, None, el)
         elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
             base = self._names.get(id(target.value))
-            if isinstance(base, SelfRef) and value is not None:
-                # ``self.X = <states>`` in a method: known only as a class attribute if never rebound differently
+            if isinstance(base, SelfRef) and base.owner is None:
+                # ``self.X = ...`` in a method: known only if every store agrees (an unknown store makes it unknown)
                 attrs = self.class_attrs.setdefault(base.class_name, {})
+                stored = value if value is not None else CONFLICT
                 if target.attr.value not in attrs:
-                    attrs[target.attr.value] = value
-                elif attrs[target.attr.value] != value:
+                    attrs[target.attr.value] = stored
+                elif attrs[target.attr.value] != stored:
                     attrs[target.attr.value] = CONFLICT
 
     def leave_Assign(self, node: cst.Assign) -> None:
@@ -625,9 +793,11 @@ class Resolver:
             self.walk(a)
         self._push("class", node, node.name.value)
         self.class_attrs.setdefault(node.name.value, {})
+        self.class_bases[node.name.value] = [a.value for a in node.bases if a.keyword is None]
         self.walk(node.body)
         self._pop()
         self._bind(node.name.value, Opaque(id(node)))
+        self.class_tags[id(node)] = node.name.value
         return False
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -645,14 +815,18 @@ class Resolver:
         if node.returns is not None:
             self.walk(node.returns.annotation)
             returns = _instance_of(self.annotation(node.returns.annotation))
-        self._bind(node.name.value, Func(returns))
+        prop = any((dotted(d.decorator) or "") in _PROPERTY_DECORATORS for d in node.decorators)
+        func = Func(returns, id(node), self, prop, node.returns is not None)
+        self._bind(node.name.value, func)
         if self.scope.kind == "class":
             attrs = self.class_attrs.setdefault(self.scope.class_name, {})
-            attrs[node.name.value] = Func(returns) if node.name.value not in attrs else CONFLICT
+            attrs[node.name.value] = func if node.name.value not in attrs else CONFLICT
+        self._fns[id(node)] = (node, self.scope)
         self._deferred.append((node, self.scope))
         return False
 
     def _analyse_function(self, node: cst.FunctionDef, parent: Scope) -> None:
+        self._returns[id(node)] = []
         saved = self.scope
         self.scope = Scope(parent, "function", node)
         fscope = self.scope
@@ -665,6 +839,8 @@ class Resolver:
         for i, p in enumerate(params):
             ann = self.param_annotations.get(id(p))
             value = _instance_of(ann)
+            if value is None and ann is not None and p is not node.params.star_arg and p is not node.params.star_kwarg:
+                value = self._project_instance(ann, id(p))
             if value is None and i == 0 and in_class and not is_static and any(p is q for q in node.params.params):
                 value = SelfRef(parent.class_name, id(p))
             self._bind(p.name.value, value if value is not None else Opaque(id(p)))
@@ -817,10 +993,22 @@ class Resolver:
                 return BoundMethod(model.GENAI_KIND)
             return None
         if isinstance(base, SelfRef):
-            v = self.class_attrs.get(base.class_name, {}).get(attr)
-            if v is not None and v is not CONFLICT and isinstance(v, (Coll, StateVal, EnumRef, Obj, Client, Func, DictLit)):
+            owner = base.owner.get() if base.owner is not None else self
+            if owner is None:
+                return None
+            v = owner.class_member(base.class_name, attr)
+            if base.owner is None and attr in self.class_attrs.get(base.class_name, {}):
+                self._attr_reads.append((base.class_name, attr, self._own_attr(base.class_name, attr)))
+            if isinstance(v, Func) and v.prop:
+                r = v.result()
+                if isinstance(r, SUMMARY_VALUES):
+                    return r
+            if v is not None and v is not CONFLICT and isinstance(v, (Coll, StateVal, EnumRef, Obj, ObjList, Client,
+                                                                         GenaiClient, Func, DictLit)):
+                if base.owner is not None and not isinstance(v, SUMMARY_VALUES + (Func, Coll)):
+                    return None
                 return v
-            return Chain(base.tag, (attr,))
+            return Chain(base.tag, (attr,)) if base.owner is None else None
         if isinstance(base, Chain):
             return Chain(base.tag, base.attrs + (attr,))
         if isinstance(base, Opaque):
@@ -834,7 +1022,14 @@ class Resolver:
                 return Client(model.CLIENT_CLASSES[func.path])
             if func.path in model.GENAI_CLIENTS:
                 return GenaiClient()
-            return None
+            if self.project is None:
+                return None
+            found = self.project.lookup(func.path)
+            if isinstance(found, Func):
+                return _summary_only(found.result())
+            return self._project_instance(found, id(node))
+        if isinstance(func, (Chain, UserClass)):
+            return self._project_instance(func, id(node))
         if isinstance(func, EnumRef):
             if len(node.args) == 1 and not node.args[0].keyword and not node.args[0].star:
                 i = int_literal(node.args[0].value)
@@ -851,7 +1046,7 @@ class Resolver:
         if isinstance(func, BoundMethod):
             return ObjList(func.result) if func.many else Obj(func.result)
         if isinstance(func, Func):
-            return func.returns
+            return _summary_only(func.result()) if func.returns is None else func.returns
         if isinstance(node.func, cst.Name) and func is None and self._is_builtin(node.func):
             name = node.func.value
             if name in ("int", "str") and len(node.args) == 1 and not node.args[0].keyword:
@@ -868,6 +1063,15 @@ class Resolver:
                 if isinstance(arg, StateVal) and arg.proto:
                     return Rendered(arg, '"{}".format()')
         return None
+
+    def _project_instance(self, cls: Value, tag: int) -> Value:
+        """An instance of a class of the project (a call of it, a parameter annotated with it)."""
+        module, name = self._class_of(cls)
+        if module is None or name is None:
+            return None
+        if isinstance(module, Resolver):
+            module = None if module is self else LazyModule(lambda r=module: r)
+        return SelfRef(name, tag, module)
 
     def _is_builtin(self, name: cst.Name) -> bool:
         return id(name) in self._names and self._names[id(name)] is None and self.module_scope.lookup(name.value) is None
@@ -1007,3 +1211,28 @@ def _instance_of(ann: Value) -> Value:
 
 
 
+
+
+def _transparent(decorator: cst.BaseExpression) -> bool:
+    return (dotted(decorator) or "") in _TRANSPARENT_DECORATORS
+
+
+def _summary_only(v: Value) -> Value:
+    return v if isinstance(v, SUMMARY_VALUES) else None
+
+
+def _generalise(v: Value) -> Value:
+    """A returned member is a state of its class, not a member reference (no rule reads it as spelled)."""
+    if isinstance(v, StateVal):
+        return StateVal(v.classes)
+    return v
+
+
+def _same_kind(a: Value, b: Value) -> bool:
+    if isinstance(a, StateVal) and isinstance(b, StateVal):
+        return a.classes == b.classes
+    return _generalise(a) == _generalise(b)
+
+
+def _join_summary(a: Value, b: Value) -> Value:
+    return _generalise(a)

@@ -14,21 +14,18 @@ from typing import Optional
 from . import reads
 
 SDK_PACKAGES = frozenset({"google", "vertexai", "agentplatform"})
-_MAX_KEYS = 4096
 
 
 class ModuleFinder:
-    """Finds project modules; answers are cached per folder and import (per process)."""
+    """Finds project modules (the package roots are cached per process; module files are looked up each time)."""
 
     def __init__(self) -> None:
         self._roots: dict[str, tuple[str, ...]] = {}
         self._probes: dict[str, list[str]] = {}  # the __init__.py files a root search looked at
-        self._found: dict[tuple[str, int, tuple[str, ...]], tuple[Optional[str], tuple[str, ...]]] = {}
 
     def clear(self) -> None:
         self._roots.clear()
         self._probes.clear()
-        self._found.clear()
 
     def find(self, from_path: str, level: int, parts: list[str]) -> Optional[str]:
         """The file of module ``parts`` imported (at ``level``) from the file ``from_path`` (``["__init__"]``
@@ -38,22 +35,16 @@ class ModuleFinder:
         if level == 0 and parts[0] in SDK_PACKAGES:
             return None
         here = os.path.dirname(os.path.abspath(from_path))
-        key = (here, level, tuple(parts))
-        if key not in self._found:
-            if len(self._found) >= _MAX_KEYS:
-                self._found.clear()
-            missing: list[str] = []
-            found = None
-            for base in self._bases(here, level):
-                for candidate in (os.path.join(base, *parts) + ".py", os.path.join(base, *parts, "__init__.py")):
-                    if os.path.isfile(candidate):
-                        found = candidate
-                        break
-                    missing.append(candidate)
-                if found is not None:
+        missing: list[str] = []
+        found = None
+        for base in self._bases(here, level):
+            for candidate in (os.path.join(base, *parts) + ".py", os.path.join(base, *parts, "__init__.py")):
+                if os.path.isfile(candidate):  # never cached: a module may appear between two runs
+                    found = candidate
                     break
-            self._found[key] = (found, tuple(missing))
-        found, missing = self._found[key]
+                missing.append(candidate)
+            if found is not None:
+                break
         if reads.recording_active():
             self._note_root(here, level)
             for candidate in missing:

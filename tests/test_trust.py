@@ -13,7 +13,7 @@ from google.cloud import aiplatform
 
 
 def poll(name):
-    if aiplatform.CustomJob.get(name).state == 5:
+    if aiplatform.BatchPredictionJob.get(name).state == 5:
         print("failed")
 """
 

@@ -537,3 +537,16 @@ def test_stubbed_method_behind_a_form_feed(tmp_path: Path):
     (tmp_path / "a.py").write_text(text)
     r = run(["check", "a.py"], tmp_path)
     assert _where(r.stdout.splitlines()) == ["a.py:9:25: JS101"], r.stdout + r.stderr
+
+
+def test_notebook_fix_adding_an_import_to_a_cell_with_form_feeds(tmp_path: Path):
+    """The import is added to the cell with LibCST: it failed ('invalid value for default_indent') on a cell
+    whose indentation held a form feed."""
+    src = ("from google.cloud.aiplatform_v1 import JobServiceClient\n\njob = JobServiceClient().get_custom_job(name='n')\n"
+           "if job.state == 4:\n\x0c    pass\n")
+    code = {"cell_type": "code", "source": src, "metadata": {}, "outputs": [], "execution_count": None}
+    (tmp_path / "nb.ipynb").write_text(_notebook([code]))
+    r = run(["fix", "nb.ipynb"], tmp_path)
+    assert r.returncode == 1, r.stderr
+    new = json.loads((tmp_path / "nb.ipynb").read_text())["cells"][0]["source"]
+    assert "JobState.JOB_STATE_SUCCEEDED:\n\x0c    pass\n" in new and "import JobState" in new, new

@@ -32,6 +32,7 @@ from .config import Config
 from .engine import ParseError, analyze_module, check_size, original_columns, parse, prefilter
 from .errors import NotebookError
 from .rules.base import Finding
+from .text import final_break, normalised
 
 PYTHON_BODY_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "mprun"})
 _MARK = "jobstate-mask"
@@ -436,11 +437,13 @@ def _insert_imports(source: str, imports: list[tuple[str, str, Optional[str]]]) 
     from libcst.codemod import CodemodContext
     from libcst.codemod.visitors import AddImportsVisitor
 
-    module = cst.parse_module(source)
+    pt = normalised(source)  # form feeds, mixed tabs, lone backslashes: libcst gets the equivalent text
+    module = cst.parse_module(pt.text if pt else source)
     ctx = CodemodContext()
     for mod, name, asname in imports:
         AddImportsVisitor.add_needed_import(ctx, mod, name, asname)
-    return AddImportsVisitor(ctx).transform_module(module).code
+    code = AddImportsVisitor(ctx).transform_module(module).code
+    return final_break(source, pt.restore(code) if pt else code)
 
 
 def _import_cell(nb: Notebook) -> Optional[Cell]:

@@ -331,11 +331,35 @@ def _dict_keys(ctx: "Context", base: object, index: cst.BaseExpression) -> Itera
     if not _vertex(v):
         return
     assert isinstance(v, StateVal)
+    if not _only_looked_up_with(ctx, base.node, v):
+        return  # also looked up with something else (another enum's ints, an unknown): the ints may mean that
     for el in base.node.elements:
         if isinstance(el, cst.DictElement):
             i = int_literal(el.key)
             if i is not None:
                 yield el.key, i, v
+
+
+def _only_looked_up_with(ctx: "Context", node: cst.Dict, v: StateVal) -> bool:
+    """Whether every lookup of the dict literal ``node`` (``d[x]``, ``d.get(x)``) is with a state of ``v``'s class."""
+    for sub in ctx.sites(cst.Subscript):
+        if len(sub.slice) == 1 and isinstance(sub.slice[0].slice, cst.Index):
+            other = ctx.resolve(sub.value)
+            if isinstance(other, DictLit) and other.node is node and not _same_state(ctx, sub.slice[0].slice.value, v):
+                return False
+    for call in ctx.sites(cst.Call):
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "get" and call.args:
+            other = ctx.resolve(call.func.value)
+            if isinstance(other, DictLit) and other.node is node and not _same_state(ctx, call.args[0].value, v):
+                return False
+    return True
+
+
+def _same_state(ctx: "Context", index: cst.BaseExpression, v: StateVal) -> bool:
+    w = ctx.state_of(index)
+    if isinstance(w, IntOf):
+        w = w.state
+    return isinstance(w, StateVal) and model.one_class(w.classes | v.classes)
 
 
 def _match_values(m: cst.Match) -> Iterator[tuple[cst.BaseExpression, cst.MatchCase]]:

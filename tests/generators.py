@@ -123,6 +123,71 @@ def m_component(source: str, rng: random.Random) -> str:
     return _nth_sub(r"(?m)^def ", source, rng, lambda m: "@dsl.component\ndef ")
 
 
+# hostile mutations (issue 12): what Python's tokenizer treats otherwise than ``str.splitlines`` or libcst
+
+
+def _lines(source: str) -> list[str]:
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", source)
+
+
+def m_crlf(source: str, rng: random.Random) -> str:
+    return source.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+def m_cr(source: str, rng: random.Random) -> str:
+    return source.replace("\r\n", "\n").replace("\n", "\r")
+
+
+def m_form_feed(source: str, rng: random.Random) -> str:
+    """A form feed before a line's indentation (Python: whitespace that resets the indentation column, so
+    the indentation after it is the line's)."""
+    lines = _lines(source)
+    filled = [i for i, ln in enumerate(lines) if ln.strip()]
+    if filled:
+        i = rng.choice(filled)
+        lines[i] = rng.choice(["\x0c", "\x0c\x0c", "  \x0c", "\t\x0c"]) + lines[i]
+    return "".join(lines)
+
+
+def m_tabs(source: str, rng: random.Random) -> str:
+    """Each indentation of eight spaces or more starts with a tab instead."""
+    return "".join("\t" + ln[8:] if ln.startswith(" " * 8) else ln for ln in _lines(source))
+
+
+def m_hostile_chars(source: str, rng: random.Random) -> str:
+    """A string holding characters ``str.splitlines`` breaks at, and a file-noqa lookalike, above the code."""
+    return "_S = 'a\x0cb\x0bc\x1cd\x85e\u2028f # flake8: noqa'\n" + source
+
+
+def m_lone_backslash(source: str, rng: random.Random) -> str:
+    """A line holding only a backslash before a top-level statement."""
+    lines = _lines(source)
+    tops = [i for i, ln in enumerate(lines) if ln[:1].isalpha() and i and lines[i - 1].rstrip("\r\n")[-1:] != "\\"]
+    if tops:
+        i = rng.choice(tops)
+        lines.insert(i, "\\\n")
+    return "".join(lines)
+
+
+def m_cookie(source: str, rng: random.Random) -> str:
+    return "# -*- coding: latin-1 -*-\n" + source if source.isascii() else source
+
+
+def m_nul(source: str, rng: random.Random) -> str:
+    return source + "\x00\n"
+
+
+def m_deep(source: str, rng: random.Random) -> str:
+    """Deep nesting: brackets Python takes (150) or rejects (1,300), a long ``or`` chain, unary chains."""
+    n = rng.choice([150, 1300])
+    tail = rng.choice([
+        "_deep = " + "(" * n + "1" + ")" * n,
+        "_chain = " + " or ".join(["_x == 4"] * rng.choice([400, 1500])),
+        "_neg = " + "-" * rng.choice([500, 3000]) + "1",
+    ])
+    return source + ("" if source.endswith("\n") or not source else "\n") + tail + "\n"
+
+
 MUTATIONS: dict[str, Callable[[str, random.Random], str]] = {
     "int": m_int,
     "operator": m_operator,
@@ -134,6 +199,15 @@ MUTATIONS: dict[str, Callable[[str, random.Random], str]] = {
     "into_function": m_into_function,
     "imports_in_try": m_imports_in_try,
     "component": m_component,
+    "crlf": m_crlf,
+    "cr": m_cr,
+    "form_feed": m_form_feed,
+    "tabs": m_tabs,
+    "hostile_chars": m_hostile_chars,
+    "lone_backslash": m_lone_backslash,
+    "cookie": m_cookie,
+    "nul": m_nul,
+    "deep": m_deep,
 }
 
 # ---------------------------------------------------------------------------------------------------------------

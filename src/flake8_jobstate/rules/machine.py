@@ -839,7 +839,8 @@ class IncompleteStateMap(Rule):
     Silent when the lookup cannot raise on those states: `.get(state)` / `.get(state, default)` (not a
     subscript), `collections.defaultdict` and `dict(...)` (not a literal), a map that is changed after it is
     built (`m[k] = v`, `m.update(...)`, `m.setdefault(...)`), a function that tests the looked-up state
-    (`if state in m`, `if state not in TERMINAL: return`, a `match`) anywhere in its body, and a lookup inside
+    (`if state in m`, `if state not in TERMINAL: return`, a `match`, or passes it to a predicate such as
+    `is_done(state)` / `has_finished(state)`) anywhere in its body, and a lookup inside
     a `try` that catches `KeyError`. Maps keyed by another enum (Dataflow, the user's own) are never checked.
 
     ## Why is this bad?
@@ -1020,6 +1021,16 @@ class _MapLookups:
                 s = a.subject(m.subject)
                 if s is not None:
                     self._tested.setdefault(id(self._owner(m)), set()).add(s.key)
+            # ``if not is_done(job.state): return``: a predicate given the state tests it too
+            for call in a.ctx.sites(cst.Call):
+                callee = call.func.attr.value if isinstance(call.func, cst.Attribute) else (
+                    call.func.value if isinstance(call.func, cst.Name) else "")
+                if not callee or not (callee.startswith(("is_", "has_")) or name_kind(callee) is not None):
+                    continue
+                for arg in call.args:
+                    s = a.subject(arg.value)
+                    if s is not None:
+                        self._tested.setdefault(id(self._owner(call)), set()).add(s.key)
             # ``for state in TERMINAL: m[state]``: the loop variable takes only the iterated states
             for loop in a.ctx.sites(cst.For):
                 names = self._tested.setdefault(id(self._owner(loop)), set())

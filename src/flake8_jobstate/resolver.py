@@ -206,6 +206,22 @@ class UserClass:
 
 
 @dataclass(frozen=True)
+class Foreign:
+    """An object visibly not from a Vertex SDK: a mock, a ``SimpleNamespace``. Its methods are never taken for
+    GAPIC getters because of their names (``mock.Mock().get_custom_job(...)`` returns whatever the test set)."""
+
+
+FOREIGN = Foreign()
+
+# calls that make a Foreign object
+_FOREIGN_FACTORIES = frozenset(
+    f"{mod}.{name}"
+    for mod in ("unittest.mock", "mock")
+    for name in ("Mock", "MagicMock", "AsyncMock", "NonCallableMock", "NonCallableMagicMock", "create_autospec")
+) | {"types.SimpleNamespace", "argparse.Namespace"}
+
+
+@dataclass(frozen=True)
 class Opaque:
     """A binding we know nothing about, but whose identity matters for peer evidence."""
 
@@ -229,7 +245,7 @@ CONFLICT = _Conflict()
 
 Value = Union[
     Path, EnumRef, BadMember, StateVal, Rendered, NameOf, IntOf, ClassRef, BoundMethod, Obj, ObjList, Client,
-    GenaiClient, Coll, DictLit, Func, SelfRef, UserClass, Opaque, Chain, _Conflict, None,
+    GenaiClient, Coll, DictLit, Func, SelfRef, UserClass, Opaque, Foreign, Chain, _Conflict, None,
 ]
 
 # what a summary (a function's result, a ``self.<attr>``, a project module's name) may carry across: values
@@ -949,7 +965,7 @@ class Resolver:
             if not isinstance(base, (Path, EnumRef)):
                 return StateVal(frozenset({model.BY_KEY[self.config.state_attributes[attr]]}))
         base = self.resolve(node.value)
-        if base is None or isinstance(base, (Chain, Opaque)):
+        if base is None or isinstance(base, (Chain, Opaque)):  # a receiver we cannot see (never a Foreign one)
             kind = model.getter_by_name(attr)
             if kind is not None:
                 return BoundMethod(kind)
@@ -1022,6 +1038,8 @@ class Resolver:
                 return Client(model.CLIENT_CLASSES[func.path])
             if func.path in model.GENAI_CLIENTS:
                 return GenaiClient()
+            if func.path in _FOREIGN_FACTORIES:
+                return FOREIGN
             if self.project is None:
                 return None
             found = self.project.lookup(func.path)

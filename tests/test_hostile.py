@@ -49,6 +49,26 @@ def or_chain(n: int) -> str:
 # 1. nothing that crashes libcst's parser reaches it
 
 
+def test_a_sibling_module_too_deep_for_libcst_is_not_parsed(tmp_path: Path):
+    """A module read only for a summary (``from .consts import DONE, current``) goes through the same guard as
+    the analysed file: its 10,000-term ``or`` chains would crash libcst's parser (SIGSEGV) in the middle of the
+    analysis of the file that imports it."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "consts.py").write_text(
+        "from google.cloud.aiplatform_v1 import JobState\n"
+        "DONE = (JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED)\n"
+        "FLAG = " + " or ".join(["JobState.JOB_STATE_RUNNING"] * 10_000) + "\n"
+        "def current(name):\n"
+        "    return JobServiceClient().get_custom_job(name=name).state or " + " or ".join(["name"] * 10_000) + "\n"
+    )
+    (pkg / "use.py").write_text(HEAD + "from .consts import DONE, current\nif job.state in DONE or current(1) == 4:\n    pass\n")
+    r = run(["check", "--no-cache", "pkg/use.py"], tmp_path)
+    assert r.returncode in (0, 1), (r.returncode, r.stderr)
+    assert r.stderr == "", r.stderr
+
+
 @pytest.mark.parametrize("command", [["check"], ["fix"], ["fix", "--diff"]])
 def test_deep_nesting_is_skipped_not_a_segfault(tmp_path: Path, command: list[str]):
     (tmp_path / "deep.py").write_text(deep_parens(1300))  # Python rejects it; libcst segfaulted (exit 139)
@@ -85,7 +105,7 @@ def test_a_crashing_worker_is_one_files_error(tmp_path: Path):
     for i in range(30):
         (tmp_path / f"f{i:02}.py").write_text(BAD)
     (tmp_path / "chain.py").write_text(or_chain(10_000))
-    r = run(["check", "-j", "2", "."], tmp_path, code="import flake8_jobstate.engine as e; e.MAX_DEPTH = 10**9; "
+    r = run(["check", "-j", "2", "."], tmp_path, code="import flake8_jobstate.guard as g; g.MAX_DEPTH = 10**9; "
             "import flake8_jobstate.cli as c; c.PARALLEL_FROM_BYTES = 0")  # a pool even for this little code
     assert r.returncode == 2, r.stderr
     assert r.stderr.splitlines() == ["./chain.py: error: skipped: the analysis crashed (killed by SIGSEGV)"]

@@ -20,6 +20,7 @@ LAYERS = {
     "config": 1,
     "paths": 1,
     "prefilter": 2,
+    "guard": 2,
     "resolver": 2,
     "project": 3,
     "placement": 3,

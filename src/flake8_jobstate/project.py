@@ -32,6 +32,8 @@ from . import reads
 from .paths import FINDER, SDK_PACKAGES
 from .text import split_lines
 from .config import Config
+from .errors import ParseError
+from .guard import guard
 from .model import EnumClass
 from .resolver import (
     CONFLICT,
@@ -549,8 +551,9 @@ class SourceTree:
         if gate is not None and not gate.search(source):
             return None  # e.g. no Vertex/genai import, no getter, no state word: nothing it defines matters
         try:
+            guard(source, max_size=config.max_file_size)  # what would crash libcst's parser never reaches it
             module = cst.parse_module(reduce(source))
-        except (SyntaxError, cst.ParserSyntaxError, RecursionError, ValueError, MemoryError):
+        except (ParseError, SyntaxError, cst.ParserSyntaxError, RecursionError, ValueError, MemoryError):
             return None
         cache[key + (config,)] = built = build(module)
         return built

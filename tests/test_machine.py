@@ -285,7 +285,7 @@ def test_sibling_constants_are_read_once(tmp_path, monkeypatch):
     project.TREE.clear()
     reads = []
     real = project._reduce
-    monkeypatch.setattr(project, "_reduce", lambda source: reads.append(1) or real(source))
+    monkeypatch.setattr(project, "_reduce", lambda source, tree=None: reads.append(1) or real(source, tree))
     path = root / "pkg" / "waiter.py"
     for _ in range(3):
         got = analyze_source(path.read_text(), DEFAULT, str(path))

@@ -533,7 +533,7 @@ class SourceTree:
         except (UnicodeDecodeError, ValueError):
             return None
 
-    def _cached(self, cache: dict, path: str, config: Config, reduce: Callable[[str], str],
+    def _cached(self, cache: dict, path: str, config: Config, reduce: Callable[[str, Optional[ast.AST]], str],
                 build: Callable[[cst.Module], object], gate: Optional["re.Pattern[str]"] = None) -> Any:
         """``build`` of the reduced, parsed module at ``path``, once per process, content and configuration."""
         key = self._key(path)
@@ -551,8 +551,9 @@ class SourceTree:
         if gate is not None and not gate.search(source):
             return None  # e.g. no Vertex/genai import, no getter, no state word: nothing it defines matters
         try:
-            guard(source, max_size=config.max_file_size)  # what would crash libcst's parser never reaches it
-            module = cst.parse_module(reduce(source))
+            # what would crash libcst's parser never reaches it; the guard's ast is the one reduce works on
+            tree = guard(source, max_size=config.max_file_size)
+            module = cst.parse_module(reduce(source, tree))
         except (ParseError, SyntaxError, cst.ParserSyntaxError, RecursionError, ValueError, MemoryError):
             return None
         cache[key + (config,)] = built = build(module)
@@ -671,11 +672,11 @@ def stub_lines(lines: list[str], start: int, end: int, head: str, raises: bool =
     lines[end - 1] = ('"""; raise' if raises else '"""') + last
 
 
-def _reduce_for_summaries(source: str) -> str:
+def _reduce_for_summaries(source: str, tree: Optional[ast.AST] = None) -> str:
     """The module without what cannot define a summary, line for line: top-level expressions, loops, ``with``
     blocks and ``if __name__ == "__main__":`` blanked; functions and methods that return nothing that names a
-    job, client or state (and store nothing on ``self``) stubbed."""
-    tree = ast.parse(source)
+    job, client or state (and store nothing on ``self``) stubbed. ``tree``: the ast of ``source``, when known."""
+    tree = ast.parse(source) if tree is None else tree
     lines = split_lines(source)
     spans: list[tuple[int, int, str]] = []
 
@@ -712,11 +713,11 @@ def _read_bytes(path: str) -> Optional[bytes]:
         return None
 
 
-def _reduce(source: str) -> str:
+def _reduce(source: str, tree: Optional[ast.AST] = None) -> str:
     """The source of only what defines module- and class-level constants: imports, simple assignments and
     class bodies reduced to their simple assignments (found with ``ast``, which is much cheaper than parsing
-    the whole module with libcst; the reduced text is small)."""
-    tree = ast.parse(source)
+    the whole module with libcst; the reduced text is small). ``tree``: the ast of ``source``, when known."""
+    tree = ast.parse(source) if tree is None else tree
     lines = source.splitlines(keepends=True)
 
     def segment(node: ast.stmt, indent: str = "") -> str:
